@@ -1,0 +1,111 @@
+"""Versioned price book: plans with their meters, addons and tax rates.
+
+A period uses the version with the latest `effective_from` on or before its first day.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Generic, Iterable, TypeVar
+
+from .errors import BillingError
+from .money import to_decimal
+
+# Meters the platform measures, and the kind of DigitalOcean resource each one counts.
+METER_RESOURCE_KINDS = {"droplet_hours": "droplet", "volume_gb_hours": "volume"}
+
+
+@dataclass(frozen=True)
+class PlanMeter:
+    meter: str
+    resource_kind: str
+    included_quantity: Fraction
+    overage_unit_price_cents: Fraction
+
+
+@dataclass(frozen=True)
+class Plan:
+    code: str
+    effective_from: date
+    name: str
+    base_price_cents: int
+    currency: str
+    meters: tuple[PlanMeter, ...] = ()
+
+
+@dataclass(frozen=True)
+class Addon:
+    code: str
+    effective_from: date
+    name: str
+    price_cents: int
+    resource_kind: str | None
+
+
+@dataclass(frozen=True)
+class TaxRate:
+    country: str
+    effective_from: date
+    name: str
+    rate: Fraction
+
+    @property
+    def description(self) -> str:
+        return f"{self.name} {to_decimal(self.rate * 100, 4):f}%"
+
+
+V = TypeVar("V")
+
+
+@dataclass
+class Versions(Generic[V]):
+    """Versions of one kind of price, keyed by code, each list sorted by effective_from."""
+
+    kind: str
+    by_code: dict[str, list[V]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, kind: str, items: Iterable[V], code=lambda v: v.code) -> "Versions[V]":
+        versions = cls(kind)
+        for item in items:
+            versions.by_code[code(item)].append(item)
+        for lst in versions.by_code.values():
+            lst.sort(key=lambda v: v.effective_from)
+        return versions
+
+    def at(self, code: str, on: date) -> V | None:
+        lst = self.by_code.get(code, [])
+        i = bisect.bisect_right([v.effective_from for v in lst], on)
+        return lst[i - 1] if i else None
+
+    def require(self, code: str, on: date) -> V:
+        found = self.at(code, on)
+        if found is None:
+            known = self.by_code.get(code)
+            why = (f"its first version starts {known[0].effective_from}" if known
+                   else "no such code")
+            raise BillingError(f"unknown_{self.kind}_version",
+                               f"{self.kind} {code!r} has no price version effective on or "
+                               f"before {on} ({why})")
+        return found
+
+
+@dataclass
+class PriceBook:
+    plans: Versions[Plan]
+    addons: Versions[Addon]
+    tax_rates: Versions[TaxRate]
+
+    @classmethod
+    def build(cls, plans: Iterable[Plan], addons: Iterable[Addon],
+              tax_rates: Iterable[TaxRate]) -> "PriceBook":
+        return cls(Versions.of("plan", plans), Versions.of("addon", addons),
+                   Versions.of("tax_rate", tax_rates, code=lambda t: t.country))
+
+    def tax_rate(self, country: str | None, on: date) -> TaxRate | None:
+        """The country's rate for the period, or None: a country with no rate is not taxed."""
+        return self.tax_rates.at((country or "").upper(), on)

@@ -1,0 +1,112 @@
+"""Monthly invoicing: deployment_usage -> deployment_quotes -> tenant_invoices."""
+
+
+import dagster as dg
+import sqlalchemy as sa
+
+from arcadia_pipelines.billing.money import format_cents
+from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.warehouse.billing_errors_store import period_errors
+from arcadia_pipelines.warehouse.invoices import write_invoices
+from arcadia_pipelines.warehouse.quotes import write_quotes
+from arcadia_pipelines.warehouse.schema import tenant_invoices as invoices_table
+from arcadia_pipelines.warehouse.usage import write_usage
+
+from ..metadata import markdown_table, names
+from ..partitions import monthly_partitions
+from ..resources import WarehouseResource
+
+COMMON = dict(partitions_def=monthly_partitions, group_name="invoicing", owners=["team:billing"],
+              kinds={"sql", "python"})
+
+
+def periods(context: dg.AssetExecutionContext) -> list[Period]:
+    """Every month of the run: one for a normal run, several for a single-run backfill."""
+    return [Period.parse(key) for key in context.partition_keys]
+
+
+@dg.asset(deps=["subscriptions", "deployments", "metered_resources"],
+          description="Metered quantity per billed subscription and meter inside its window "
+                      "(partial hours count as whole hours).", **COMMON)
+def deployment_usage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    rows, subs, errors, by_meter = 0, 0, [], {}
+    for period in periods(context):
+        r = write_usage(warehouse.engine, period)
+        rows, subs, errors = rows + r.rows, subs + r.subscriptions, errors + r.errors
+        for meter, qty in r.by_meter.items():
+            by_meter[meter] = by_meter.get(meter, 0) + qty
+    for e in errors:
+        context.log.warning(str(e))
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": rows, "subscriptions": subs, "bad_input": len(errors),
+        "usage": markdown_table(["meter", "quantity"], sorted(by_meter.items())),
+    })
+
+
+@dg.asset(deps=[deployment_usage, "plans", "plan_meters", "addons", "subscription_addons"],
+          description="The quote engine's lines (plan base, addons, overage; no tax) for every "
+                      "billed subscription.", **COMMON)
+def deployment_quotes(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    rows, tenants, errors, amounts = 0, 0, [], {}
+    for period in periods(context):
+        r = write_quotes(warehouse.engine, period)
+        rows, tenants, errors = rows + r.rows, tenants + r.tenants, errors + r.errors
+        for cur, cents in r.amount_cents_by_currency.items():
+            amounts[cur] = amounts.get(cur, 0) + cents
+    for e in errors:
+        context.log.warning(str(e))
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": rows, "tenants": tenants, "bad_input": len(errors),
+        "amount_by_currency": markdown_table(["currency", "amount"],
+                                             [(c, format_cents(a)) for c, a in sorted(amounts.items())]),
+    })
+
+
+class TenantInvoicesConfig(dg.Config):
+    force: bool = False
+    """Recompute draft invoices in place; issued, paid and void ones are never touched."""
+
+
+def _invoices(conn: sa.Connection, period: Period):
+    i = invoices_table
+    return conn.execute(sa.select(i.c.period_start, i.c.tenant_id, i.c.currency, i.c.subtotal_cents,
+                                  i.c.tax_cents, i.c.total_cents, i.c.status)
+                        .where(i.c.period_start == period.start).order_by(i.c.tenant_id)).all()
+
+
+@dg.asset(deps=[deployment_quotes, "tenants", "tax_rates"],
+          description="One invoice per tenant and month with its lines and tax line. Re-runs skip "
+                      "invoiced tenants; `force` recomputes drafts only.", **COMMON)
+def tenant_invoices(context: dg.AssetExecutionContext, config: TenantInvoicesConfig,
+                    warehouse: WarehouseResource) -> dg.MaterializeResult:
+    created, recomputed, skipped, lines, left_alone, invoices, failures = 0, 0, 0, 0, [], [], []
+    for period in periods(context):
+        r = write_invoices(warehouse.engine, period, force=config.force)
+        created, recomputed = created + len(r.created), recomputed + len(r.recomputed)
+        skipped, lines = skipped + len(r.skipped_existing), lines + r.lines_written
+        left_alone += [f"{t} {period.label} ({s})" for t, s in r.left_alone.items()]
+        with warehouse.engine.connect() as conn:
+            invoices += _invoices(conn, period)
+            failures += period_errors(conn, period)
+    if left_alone:
+        context.log.info("left alone under force (not draft): " + names(left_alone))
+    per_status: dict[str, int] = {}
+    for inv in invoices:
+        per_status[inv.status] = per_status.get(inv.status, 0) + 1
+    failed = {e.tenant_id for e in failures}
+    metadata = {
+        "dagster/row_count": len(invoices), "created": created, "recomputed": recomputed,
+        "skipped_existing": skipped, "left_alone": names(left_alone), "lines_written": lines,
+        "failed_tenants": names(failed),
+        "invoices_by_status": markdown_table(["status", "invoices"], sorted(per_status.items())),
+        "preview": markdown_table(
+            ["period", "tenant", "currency", "subtotal", "tax", "total", "status"],
+            [(i.period_start, i.tenant_id, i.currency, format_cents(i.subtotal_cents),
+              format_cents(i.tax_cents), format_cents(i.total_cents), i.status) for i in invoices]),
+    }
+    if failures:
+        raise dg.Failure(
+            description=f"{len(failed)} tenant(s) got no invoice because of bad input; every other "
+                        "tenant was invoiced:\n" + "\n".join(f"- {e}" for e in failures),
+            metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,1 @@
+"""The embedded demo: a SQLite warehouse with sample tenants, run through Dagster."""

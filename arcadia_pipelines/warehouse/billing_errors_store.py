@@ -1,0 +1,36 @@
+"""Bad input found for a period, kept per stage so BI and the next run can see it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from arcadia_pipelines.billing.errors import BillingError
+from arcadia_pipelines.billing.periods import Period
+
+from .schema import billing_errors
+
+
+def replace_errors(conn: sa.Connection, period: Period, stage: str, errors: list[BillingError]) -> None:
+    conn.execute(sa.delete(billing_errors).where(billing_errors.c.period_start == period.start,
+                                                 billing_errors.c.stage == stage))
+    if errors:
+        now = datetime.now(timezone.utc)
+        conn.execute(sa.insert(billing_errors), [
+            {"period_start": period.start, "stage": stage, "tenant_id": e.tenant_id,
+             "subscription_id": e.subscription_id, "rule": e.rule, "message": e.message,
+             "recorded_at": now} for e in errors])
+
+
+def failed_tenants(conn: sa.Connection, period: Period, stages: tuple[str, ...]) -> set[str]:
+    q = sa.select(billing_errors.c.tenant_id).distinct().where(
+        billing_errors.c.period_start == period.start, billing_errors.c.stage.in_(stages))
+    return set(conn.scalars(q))
+
+
+def period_errors(conn: sa.Connection, period: Period) -> list[BillingError]:
+    q = (sa.select(billing_errors).where(billing_errors.c.period_start == period.start)
+         .order_by(billing_errors.c.tenant_id, billing_errors.c.id))
+    return [BillingError(r.rule, r.message, tenant_id=r.tenant_id, subscription_id=r.subscription_id)
+            for r in conn.execute(q)]

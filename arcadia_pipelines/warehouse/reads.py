@@ -1,0 +1,67 @@
+"""Reads shared by the rollup stages and the quote CLI: the price book and billed subscriptions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.billing.pricebook import Addon, Plan, PlanMeter, PriceBook, TaxRate
+from arcadia_pipelines.billing.quote import SubscriptionTerms
+
+from .schema import addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates
+from .sqlfuncs import epoch_us, greatest, least
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def load_price_book(conn: sa.Connection) -> PriceBook:
+    """Every version of every plan, addon and tax rate (small tables, read whole)."""
+    meters = defaultdict(list)
+    for r in conn.execute(sa.select(plan_meters).order_by(plan_meters.c.meter)):
+        meters[(r.plan_code, r.effective_from)].append(PlanMeter(
+            r.meter, r.resource_kind, Fraction(r.included_quantity), Fraction(r.overage_unit_price_cents)))
+    return PriceBook.build(
+        (Plan(r.code, r.effective_from, r.name, r.base_price_cents, r.currency,
+              tuple(meters[(r.code, r.effective_from)])) for r in conn.execute(sa.select(plans))),
+        (Addon(r.code, r.effective_from, r.name, r.price_cents, r.resource_kind)
+         for r in conn.execute(sa.select(addons))),
+        (TaxRate(r.country.upper(), r.effective_from, r.name, Fraction(r.rate))
+         for r in conn.execute(sa.select(tax_rates))),
+    )
+
+
+def micros(moment: datetime) -> sa.BindParameter:
+    """An aware datetime as epoch microseconds, to compare with `epoch_us` of a column."""
+    return sa.literal((moment - EPOCH) // timedelta(microseconds=1), sa.BigInteger)
+
+
+def billed_subscriptions(period: Period) -> sa.Select:
+    """Subscriptions whose [started_at, ended_at) overlaps the period, with their window as
+    epoch microseconds (ws, we) and the tenant that owns their deployment."""
+    s = subscriptions
+    p0, p1 = micros(period.start_at), micros(period.end_at)
+    start = epoch_us(s.c.started_at)
+    end = sa.func.coalesce(epoch_us(s.c.ended_at), p1)
+    return (sa.select(s, greatest(start, p0).label("ws"), least(end, p1).label("we"),
+                      deployments.c.tenant_id.label("deployment_tenant_id"))
+            .outerjoin(deployments, deployments.c.id == s.c.deployment_id)
+            .where(start < p1, end > p0))
+
+
+def billed_terms(conn: sa.Connection, period: Period) -> list[tuple[SubscriptionTerms, str | None]]:
+    """Each billed subscription's terms with its addons, and its deployment's tenant."""
+    billed = billed_subscriptions(period).subquery()
+    sub_addons = defaultdict(list)
+    q = (sa.select(subscription_addons)
+         .where(subscription_addons.c.subscription_id.in_(sa.select(billed.c.id)))
+         .order_by(subscription_addons.c.subscription_id, subscription_addons.c.addon_code))
+    for r in conn.execute(q):
+        sub_addons[r.subscription_id].append((r.addon_code, r.quantity))
+    return [(SubscriptionTerms(r.id, r.tenant_id, r.deployment_id, r.plan_code, r.status,
+                               r.started_at, r.ended_at, tuple(sub_addons[r.id])),
+             r.deployment_tenant_id)
+            for r in conn.execute(sa.select(billed).order_by(billed.c.tenant_id, billed.c.id))]
