@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(fn=cmd_quote)
     sub.add_parser("demo", help="run April 2026 on an embedded demo warehouse and print the invoices"
                    ).set_defaults(fn=cmd_demo)
+    from arcadia_pipelines.api.cli import add_commands as add_api_commands
+    add_api_commands(sub)
     return p
 
 

@@ -14,11 +14,11 @@ def _qty(value: Decimal) -> str:
 
 def render_invoice(title: str, currency: str, lines: Iterable[Sequence], subtotal: int, tax: int,
                    total: int, tax_label: str = "tax") -> str:
-    """`lines` are (description, quantity, unit_price_cents, amount_cents), tax lines excluded."""
-    rows = [(d, _qty(Decimal(q)), f"{Decimal(u) / 100:.4f}".rstrip("0").rstrip(".") if u is not None else "",
-             format_cents(a)) for d, q, u, a in lines]
+    """`lines` are (description, quantity, unit_price_cents, amount_cents), tax lines excluded.
+    Unit prices stay in cents: they may be fractions of a cent."""
+    rows = [(d, _qty(Decimal(q)), _qty(Decimal(u)), format_cents(a)) for d, q, u, a in lines]
     width = max([len(r[0]) for r in rows] + [30])
-    out = [title, f"  {'description':<{width}}  {'qty':>10}  {'unit':>10}  {'amount':>10}"]
+    out = [title, f"  {'description':<{width}}  {'qty':>10}  {'cents/unit':>10}  {'amount':>10}"]
     out += [f"  {d:<{width}}  {q:>10}  {u:>10}  {a:>10}" for d, q, u, a in rows]
     rule = " " * (width + 26) + "-" * 12
     out += [rule,

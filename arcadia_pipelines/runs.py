@@ -8,6 +8,8 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.defs.partitions import monthly_partitions
 
 FORCE_CONFIG = {"ops": {"tenant_invoices": {"config": {"force": True}}}}
+# The terminal gets our one-line summary; every event still goes to the instance's event log.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class PeriodNotBillable(ValueError):
@@ -31,7 +33,8 @@ def run_monthly_invoicing(period: Period, instance: dg.DagsterInstance,
 
     job = defs.resolve_job_def("monthly_invoicing")
     return job.execute_in_process(partition_key=partition_key(period), instance=instance,
-                                  run_config=FORCE_CONFIG if force else None, raise_on_error=False)
+                                  run_config={**QUIET_CONSOLE, **(FORCE_CONFIG if force else {})},
+                                  raise_on_error=False)
 
 
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:

@@ -12,7 +12,7 @@ from typing import Mapping
 
 from .errors import BillingError
 from .money import round_half_up, to_decimal
-from .periods import Period, as_utc
+from .periods import Period, Window, as_utc
 from .pricebook import METER_RESOURCE_KINDS, PriceBook
 
 KIND_ORDER = {"plan_base": 0, "addon": 1, "overage": 2, "tax": 3}
@@ -47,8 +47,12 @@ class QuoteLine:
 class SubscriptionQuote:
     subscription: SubscriptionTerms
     currency: str
-    proration: Fraction
+    window: Window
     lines: tuple[QuoteLine, ...]
+
+    @property
+    def proration(self) -> Fraction:
+        return self.window.proration
 
     @property
     def subtotal_cents(self) -> int:
@@ -88,12 +92,13 @@ def quote_subscription(book: PriceBook, period: Period, sub: SubscriptionTerms,
     if window is None:
         return None
     try:
-        return _price(book, period, sub, window.proration, usage)
+        return _price(book, period, sub, window, usage)
     except BillingError as e:
         raise BillingError(e.rule, e.message, tenant_id=sub.tenant_id, subscription_id=sub.id) from None
 
 
-def _price(book, period, sub, f, usage) -> SubscriptionQuote:
+def _price(book, period, sub, window, usage) -> SubscriptionQuote:
+    f = window.proration
     plan = book.plans.require(sub.plan_code, period.start)
     _refuse_negative(f"plan {plan.code!r}", plan.base_price_cents,
                      *(v for m in plan.meters for v in (m.included_quantity, m.overage_unit_price_cents)))
@@ -120,7 +125,7 @@ def _price(book, period, sub, f, usage) -> SubscriptionQuote:
             lines.append(_line("overage", m.resource_kind, m.meter,
                                f"Overage: {m.meter} ({_num(used)} used, {_num(included)} included)",
                                used - included, m.overage_unit_price_cents))
-    return SubscriptionQuote(sub, plan.currency, f, tuple(lines))
+    return SubscriptionQuote(sub, plan.currency, window, tuple(lines))
 
 
 def _refuse_negative(what: str, *values) -> None:

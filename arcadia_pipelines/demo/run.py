@@ -23,7 +23,10 @@ DEMO_PERIOD = Period.parse("2026-04")
 
 def _home() -> Path:
     """DAGSTER_HOME when set (the run then shows in `dagster dev`), else a fresh temporary one."""
-    home = os.environ.get("DAGSTER_HOME") or tempfile.mkdtemp(prefix="arcadia-demo-")
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home = tempfile.mkdtemp(prefix="arcadia-demo-")
+        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = home
     return Path(home)
 

@@ -38,7 +38,7 @@ class InvoicesResult:
 
 def _tenant_subtotals(conn: sa.Connection, period: Period):
     q = deployment_quotes
-    stmt = (sa.select(q.c.tenant_id, q.c.currency, sa.func.sum(q.c.amount_cents).label("subtotal"),
+    stmt = (sa.select(q.c.tenant_id, q.c.currency, sa.cast(sa.func.sum(q.c.amount_cents), sa.BigInteger).label("subtotal"),
                       sa.func.count().label("lines"), tenants.c.country)
             .join(tenants, tenants.c.id == q.c.tenant_id)
             .where(q.c.period_start == period.start)
@@ -61,7 +61,7 @@ def _copy_quote_lines(period: Period) -> sa.Insert:
     """Quote lines become the lines of every draft of the period that has none yet."""
     q, i, ln = deployment_quotes, tenant_invoices, tenant_invoice_lines
     line_no = sa.func.row_number().over(partition_by=q.c.tenant_id,
-                                        order_by=(q.c.deployment_id, q.c.subscription_id, q.c.line_no))
+                                        order_by=(q.c.deployment_id, q.c.window_start, q.c.subscription_id, q.c.line_no))
     src = (sa.select(i.c.id, line_no, q.c.kind, q.c.deployment_id, q.c.subscription_id, q.c.resource_kind,
                      q.c.meter, q.c.description, q.c.quantity, q.c.unit_price_cents, q.c.amount_cents)
            .join(i, sa.and_(i.c.tenant_id == q.c.tenant_id, i.c.period_start == q.c.period_start))

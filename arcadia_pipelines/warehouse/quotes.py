@@ -73,7 +73,8 @@ def quote_tenants(conn: sa.Connection, period: Period) -> tuple[dict[str, list[S
 def quote_rows(period: Period, quote: SubscriptionQuote) -> list[dict]:
     sub = quote.subscription
     return [{"period_start": period.start, "subscription_id": sub.id, "line_no": n,
-             "tenant_id": sub.tenant_id, "deployment_id": sub.deployment_id, "kind": line.kind,
+             "tenant_id": sub.tenant_id, "deployment_id": sub.deployment_id,
+             "window_start": quote.window.start_at, "window_end": quote.window.end_at, "kind": line.kind,
              "resource_kind": line.resource_kind, "meter": line.meter,
              "description": line.description, "quantity": to_decimal(line.quantity),
              "unit_price_cents": to_decimal(line.unit_price_cents, 12), "amount_cents": line.amount_cents,

@@ -172,6 +172,8 @@ deployment_quotes = sa.Table(
     _col("line_no", sa.Integer, primary_key=True),
     _col("tenant_id", Text),
     _col("deployment_id", Text),
+    _col("window_start", UtcDateTime),  # the subscription's billed window in the period
+    _col("window_end", UtcDateTime),
     _col("kind", Text),
     _col("resource_kind", Text, nullable=True),
     _col("meter", Text, nullable=True),

@@ -76,6 +76,8 @@ def upgrade() -> None:
     sa.Column('line_no', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Text(), nullable=False),
     sa.Column('deployment_id', sa.Text(), nullable=False),
+    sa.Column('window_start', UtcDateTime(), nullable=False),
+    sa.Column('window_end', UtcDateTime(), nullable=False),
     sa.Column('kind', sa.Text(), nullable=False),
     sa.Column('resource_kind', sa.Text(), nullable=True),
     sa.Column('meter', sa.Text(), nullable=True),

@@ -1,0 +1,94 @@
+"""Shared fixtures: real SQLite and PostgreSQL warehouses.
+
+PostgreSQL: one throw-away database per test session (dropped at the end), emptied between
+tests. Without a server the PostgreSQL tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+from arcadia_pipelines.warehouse.migrate import upgrade
+from arcadia_pipelines.warehouse.schema import metadata
+
+PG_ADMIN_URL = os.environ.get("ARCADIA_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+SEEDED = {"tax_rates"}  # tables the migrations ship rows in
+
+
+@pytest.fixture(scope="session")
+def pg_admin():
+    """An AUTOCOMMIT engine on the PostgreSQL server, for creating throw-away databases."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except sa.exc.OperationalError as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {e}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    created = []
+
+    def create(purpose: str) -> str:
+        name = f"arcadia_test_{purpose}_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with admin.connect() as c:
+        for name in created:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin):
+    """URL of a fresh PostgreSQL warehouse for this session, migrated to head."""
+    url = pg_admin("warehouse")
+    engine = create_warehouse_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _empty_pg(engine: sa.Engine) -> None:
+    """Empty every table but the shipped seed rows, so each test starts from a new warehouse."""
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in SEEDED)
+    with engine.begin() as c:
+        c.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        c.exec_driver_sql("DELETE FROM tax_rates WHERE NOT (country = 'AU' AND effective_from = '2000-07-01')")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_url(request, tmp_path):
+    """A migrated, empty warehouse on each backend; yields its URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+        engine = create_warehouse_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    else:
+        yield request.getfixturevalue("empty_pg_url")
+
+
+@pytest.fixture
+def empty_pg_url(pg_url):
+    """The session's PostgreSQL warehouse, emptied for this test."""
+    engine = create_warehouse_engine(pg_url)
+    _empty_pg(engine)
+    engine.dispose()
+    return pg_url
+
+
+@pytest.fixture
+def engine(warehouse_url):
+    engine = create_warehouse_engine(warehouse_url)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,66 @@
+"""Schema migrations, exact storage, and concurrent writers of one partition."""
+
+import threading
+from decimal import Decimal
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from arcadia_pipelines.warehouse import schema as t
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+from arcadia_pipelines.warehouse.migrate import VERSION_TABLE, upgrade
+from arcadia_pipelines_tests.builders import World, rows
+
+from .rollup import rollup
+
+
+def test_migrations_build_exactly_the_schema_the_code_uses(engine):
+    with engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), t.metadata)
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == VERSION_TABLE)] == []
+    assert upgrade(engine) == upgrade(engine)  # idempotent
+    [gst] = rows(engine, t.tax_rates)
+    assert (gst["country"], gst["name"], gst["rate"], str(gst["effective_from"])) == (
+        "AU", "GST", Decimal("0.10"), "2000-07-01")
+
+
+def test_numeric_columns_keep_every_digit(engine):
+    World(engine).plan("p", 0, meters=[("droplet_hours", "droplet", "0.1", "0.000000000001")])
+    [m] = rows(engine, t.plan_meters)
+    assert (m["included_quantity"], m["overage_unit_price_cents"]) == (Decimal("0.1"), Decimal("1E-12"))
+
+
+def test_two_rollups_of_one_month_at_once_leave_one_invoice_per_tenant(warehouse_url):
+    engine = create_warehouse_engine(warehouse_url)
+    w = World(engine).worked_example("t0")
+    for n in range(1, 20):
+        w.example_tenant(f"t{n}")
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        own = create_warehouse_engine(warehouse_url)
+        try:
+            barrier.wait()
+            rollup(own)
+        except Exception as e:  # surfaced below
+            errors.append(e)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    invoices = rows(engine, t.tenant_invoices)
+    assert sorted(i["tenant_id"] for i in invoices) == sorted(f"t{n}" for n in range(20))
+    assert {i["total_cents"] for i in invoices} == {7064}
+    with engine.connect() as c:
+        per_invoice = c.execute(sa.select(t.tenant_invoice_lines.c.invoice_id, sa.func.count())
+                                .group_by(t.tenant_invoice_lines.c.invoice_id)).all()
+    assert len(per_invoice) == 20 and {n for _, n in per_invoice} == {4}
+    assert len(rows(engine, t.deployment_usage)) == 20 and len(rows(engine, t.deployment_quotes)) == 60
+    engine.dispose()
