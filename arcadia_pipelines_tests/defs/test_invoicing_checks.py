@@ -1,0 +1,93 @@
+"""Each invoicing asset check passes on a good month and fails on a hand-broken one."""
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from arcadia_pipelines.defs.invoicing import assets, checks
+from arcadia_pipelines.defs.resources import WarehouseResource
+from arcadia_pipelines.warehouse import schema as t
+from arcadia_pipelines_tests.builders import World
+
+from .test_monthly_invoicing_job import instance, run  # noqa: F401  (fixture)
+
+ALL_CHECKS = [checks.invoice_lines_add_up, checks.one_invoice_per_tenant, checks.tax_follows_the_rule,
+              checks.every_billed_subscription_is_quoted, checks.usage_is_not_negative]
+
+
+def evaluations(result):
+    return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def run_check(instance, check):
+    """Execute one check alone for April, as "Execute checks" in the UI does."""
+    job = dg.define_asset_job("check_only", selection=dg.AssetSelection.checks(check))
+    defs = dg.Definitions(assets=[assets.deployment_usage, assets.deployment_quotes, assets.tenant_invoices],
+                          asset_checks=ALL_CHECKS, jobs=[job], resources={"warehouse": WarehouseResource()})
+    # A checks-only selection has no asset to take the partitions from; tag the run directly.
+    result = defs.resolve_job_def("check_only").execute_in_process(
+        tags={"dagster/partition": "2026-04-01"}, instance=instance, raise_on_error=False)
+    [evaluation] = evaluations(result)
+    return evaluation
+
+
+def _bump_line(c):
+    c.execute(sa.update(t.tenant_invoice_lines).where(t.tenant_invoice_lines.c.kind == "addon")
+              .values(amount_cents=751))
+
+
+def _wrong_tax(c):
+    c.execute(sa.update(t.tenant_invoices).values(tax_cents=643, total_cents=7065))
+    c.execute(sa.update(t.tenant_invoice_lines).where(t.tenant_invoice_lines.c.kind == "tax")
+              .values(amount_cents=643))
+
+
+def _drop_quotes(c):
+    c.execute(sa.delete(t.deployment_quotes))
+
+
+def _negative_usage(c):
+    c.execute(sa.update(t.deployment_usage).values(quantity=-5))
+
+
+def _second_invoice(c):
+    if c.dialect.name == "sqlite":
+        pytest.skip("the unique constraint cannot be dropped on SQLite")
+    c.exec_driver_sql("ALTER TABLE tenant_invoices DROP CONSTRAINT uq_tenant_invoices_tenant_id_period_start")
+    c.exec_driver_sql("INSERT INTO tenant_invoices (tenant_id, period_start, period_end, currency, subtotal_cents,"
+                      " tax_cents, total_cents, status, created_at, updated_at) SELECT tenant_id, period_start,"
+                      " period_end, currency, 0, 0, 0, 'void', created_at, updated_at FROM tenant_invoices")
+
+
+@pytest.mark.parametrize("check, breaks, says", [
+    (checks.invoice_lines_add_up, _bump_line, "lines 6423 + tax 642, invoice 6422 + 642 = 7064"),
+    (checks.tax_follows_the_rule, _wrong_tax, "tenant pilot charged 643, rule gives 642"),
+    (checks.every_billed_subscription_is_quoted, _drop_quotes, "subscription sub-pilot of pilot has no quote"),
+    (checks.usage_is_not_negative, _negative_usage, "droplet_hours of subscription sub-pilot (pilot) is -5"),
+    (checks.one_invoice_per_tenant, _second_invoice, "tenant pilot has 2 invoices"),
+])
+def test_check_passes_on_the_good_month_and_fails_on_a_broken_one(engine, instance, check, breaks, says):
+    World(engine).worked_example()
+    good = run(instance)
+    assert good.success
+    assert {e.check_name: e.passed for e in evaluations(good)} == {c.check_key.name: True for c in ALL_CHECKS}
+
+    with engine.begin() as c:
+        breaks(c)
+    bad = run_check(instance, check)
+    assert not bad.passed
+    assert says in bad.metadata["examples"].value
+    if check is checks.one_invoice_per_tenant:  # put the session database's constraint back
+        with engine.begin() as c:
+            c.exec_driver_sql("DELETE FROM tenant_invoices WHERE status = 'void'")
+            c.exec_driver_sql("ALTER TABLE tenant_invoices ADD CONSTRAINT "
+                              "uq_tenant_invoices_tenant_id_period_start UNIQUE (tenant_id, period_start)")
+
+
+def test_a_failing_blocking_check_is_an_error_for_the_run(engine, instance):
+    World(engine).worked_example()
+    assert run(instance).success
+    with engine.begin() as c:
+        _bump_line(c)
+    evaluation = run_check(instance, checks.invoice_lines_add_up)
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR and evaluation.blocking
