@@ -1,0 +1,31 @@
+"""DigitalOcean access for billing: the pydo wrapper, its errors, and money-string parsing.
+
+The Dagster resource lives in `arcadia_pipelines.digitalocean.resources` (imports dagster).
+"""
+
+from .client import DEFAULT_API_URL, DigitalOceanClient
+from .errors import (
+    TOKEN_ENV_VAR,
+    DigitalOceanAuthError,
+    DigitalOceanConnectionError,
+    DigitalOceanError,
+    DigitalOceanForbiddenError,
+    DigitalOceanNotFoundError,
+    DigitalOceanTimeoutError,
+    DigitalOceanUnavailableError,
+)
+from .money import amount_to_cents
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "TOKEN_ENV_VAR",
+    "DigitalOceanAuthError",
+    "DigitalOceanClient",
+    "DigitalOceanConnectionError",
+    "DigitalOceanError",
+    "DigitalOceanForbiddenError",
+    "DigitalOceanNotFoundError",
+    "DigitalOceanTimeoutError",
+    "DigitalOceanUnavailableError",
+    "amount_to_cents",
+]
