@@ -1,0 +1,65 @@
+"""The Starlette application of the invoice API (CONTRACT.md, "Invoice API").
+
+Endpoints are plain functions: Starlette runs them in its thread pool, where blocking
+SQLAlchemy calls belong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from arcadia_pipelines.warehouse.migrate import upgrade
+
+from .auth import principal
+from .errors import EXCEPTION_HANDLERS, log
+from .invoices_repo import MOVES, get_invoice, list_page, move
+from .openapi import DOCUMENT
+from .params import invoice_id, list_query
+
+
+def create_app(engine: sa.Engine) -> Starlette:
+    """The API on `engine`'s warehouse, which it migrates at startup."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        await run_in_threadpool(upgrade, engine)
+        yield
+
+    def list_invoices(request: Request) -> JSONResponse:
+        who = principal(request, engine)
+        q = list_query(request.query_params)
+        with engine.connect() as conn:
+            data, next_cursor = list_page(conn, who, q)
+        return JSONResponse({"data": data, "next_cursor": next_cursor})
+
+    def show_invoice(request: Request) -> JSONResponse:
+        who = principal(request, engine)
+        wanted = invoice_id(request.path_params["id"])
+        with engine.connect() as conn:
+            return JSONResponse({"data": get_invoice(conn, who, wanted)})
+
+    def move_endpoint(name: str):
+        def endpoint(request: Request) -> JSONResponse:
+            who = principal(request, engine, admin_only=True)
+            invoice = move(engine, who, invoice_id(request.path_params["id"]), name)
+            log.info("invoice %s is now %s (api key %s)", invoice["id"], invoice["status"], who.key_id)
+            return JSONResponse({"data": invoice})
+        return endpoint
+
+    def openapi(_request: Request) -> JSONResponse:
+        return JSONResponse(DOCUMENT)
+
+    routes = [
+        Route("/api/v1/openapi.json", openapi, methods=["GET"]),
+        Route("/api/v1/invoices", list_invoices, methods=["GET"]),
+        Route("/api/v1/invoices/{id}", show_invoice, methods=["GET"]),
+        *(Route(f"/api/v1/invoices/{{id}}/{name}", move_endpoint(name), methods=["POST"]) for name in MOVES),
+    ]
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

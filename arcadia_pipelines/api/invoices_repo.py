@@ -1,0 +1,96 @@
+"""Invoice reads and status moves for the API, scoped to the caller.
+
+Every query carries the caller's tenant scope, so another tenant's invoice is simply not
+found. Status moves touch only `status` and timestamps: amounts never change here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from arcadia_pipelines.warehouse.schema import tenant_invoice_lines as lines_t
+from arcadia_pipelines.warehouse.schema import tenant_invoices as inv_t
+
+from .errors import ApiError
+from .keys import Principal
+from .params import Cursor, ListQuery
+
+# move -> (statuses it may start from, status it leaves, timestamp column it sets)
+MOVES = {
+    "issue": (("draft",), "issued", "issued_at"),
+    "pay": (("issued",), "paid", "paid_at"),
+    "void": (("draft", "issued"), "void", "voided_at"),
+}
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # exact, never in exponent form
+    return value
+
+
+def _json(row: sa.Row) -> dict:
+    return {k: _json_value(v) for k, v in row._mapping.items()}
+
+
+def _scoped(stmt: sa.Select, who: Principal) -> sa.Select:
+    return stmt if who.is_admin else stmt.where(inv_t.c.tenant_id == who.tenant_id)
+
+
+def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[dict], str | None]:
+    """One page in (period_start DESC, id DESC) order, and the cursor of the next page if any.
+
+    Keyset paging: the next page starts strictly after the last row handed out, so rows
+    added meanwhile never make a page repeat or skip a row."""
+    stmt = _scoped(sa.select(inv_t), who)
+    if q.tenant_id is not None:  # for a tenant key this narrows within its own scope, never widens it
+        stmt = stmt.where(inv_t.c.tenant_id == q.tenant_id)
+    if q.period is not None:
+        stmt = stmt.where(inv_t.c.period_start == q.period.start)
+    if q.status is not None:
+        stmt = stmt.where(inv_t.c.status == q.status)
+    if q.cursor is not None:
+        c = q.cursor
+        stmt = stmt.where(sa.or_(inv_t.c.period_start < c.period_start,
+                                 sa.and_(inv_t.c.period_start == c.period_start, inv_t.c.id < c.id)))
+    rows = conn.execute(stmt.order_by(inv_t.c.period_start.desc(), inv_t.c.id.desc()).limit(q.limit + 1)).all()
+    page = rows[:q.limit]
+    more = len(rows) > q.limit
+    return [_json(r) for r in page], Cursor(page[-1].period_start, page[-1].id).encode() if more else None
+
+
+def get_invoice(conn: sa.Connection, who: Principal, invoice_id: int) -> dict:
+    """The invoice with its lines (by line_no); 404 when unknown or not the caller's."""
+    row = conn.execute(_scoped(sa.select(inv_t).where(inv_t.c.id == invoice_id), who)).first()
+    if row is None:
+        raise ApiError(404, "no such invoice")
+    lines = conn.execute(sa.select(lines_t).where(lines_t.c.invoice_id == invoice_id)
+                         .order_by(lines_t.c.line_no, lines_t.c.id))
+    return {**_json(row), "lines": [_json(ln) for ln in lines]}
+
+
+def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
+    """Apply status move `name` in one transaction; 409 when the invoice is not (or no longer)
+    in a status it may start from, so of two concurrent moves at most one wins."""
+    sources, target, stamp = MOVES[name]
+    with engine.begin() as conn:
+        current = conn.scalar(_scoped(sa.select(inv_t.c.status).where(inv_t.c.id == invoice_id), who))
+        if current is None:
+            raise ApiError(404, "no such invoice")
+        if current not in sources:
+            raise ApiError(409, f"invoice {invoice_id} is {current}; {name} needs {' or '.join(sources)}",
+                           "invalid_transition")
+        now = datetime.now(timezone.utc)
+        done = conn.execute(sa.update(inv_t).where(inv_t.c.id == invoice_id, inv_t.c.status == current)
+                            .values({"status": target, stamp: now, "updated_at": now}))
+        if done.rowcount != 1:
+            raise ApiError(409, f"invoice {invoice_id} changed status meanwhile; fetch it and retry",
+                           "invalid_transition")
+        return get_invoice(conn, who, invoice_id)
