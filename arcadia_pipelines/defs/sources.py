@@ -11,7 +11,6 @@ _DESCRIPTIONS = {
     "subscriptions": "A deployment's plan over [started_at, ended_at).",
     "subscription_addons": "Addons on a subscription, with quantity.",
     "tax_rates": "Tax rate per country, versioned (ships AU GST 10%).",
-    "metered_resources": "Lifetime intervals of DigitalOcean droplets and volumes (importable history).",
     "fx_rates": "Monthly FX rates: 1 base_currency = rate quote_currency.",
 }
 

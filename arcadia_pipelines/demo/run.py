@@ -1,4 +1,5 @@
-"""`arcadia-pipelines demo`: seed an embedded warehouse, invoice April 2026 through Dagster, print it."""
+"""`arcadia-pipelines demo`: seed an embedded warehouse, invoice April 2026 through Dagster, print it;
+then observe a local fake DigitalOcean, store its April bill and set it against revenue."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.render import render_invoice
-from arcadia_pipelines.runs import failure_reason, run_monthly_invoicing
+from arcadia_pipelines.runs import QUIET_CONSOLE, failure_reason, run_monthly_invoicing
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
+from .fake_do import demo_do_server
+from .report import print_cost_vs_revenue, print_inventory
 from .seed import seed
 
 DEMO_PERIOD = Period.parse("2026-04")
@@ -46,6 +49,27 @@ def print_invoices(engine: sa.Engine, period: Period) -> None:
                 inv.subtotal_cents, inv.tax_cents, inv.total_cents, tax[0] if tax else "tax (none)"))
 
 
+def run_digitalocean(instance: dg.DagsterInstance) -> dict[str, dg.ExecuteInProcessResult]:
+    """`do_inventory`, then `cloud_invoices` and `cost_vs_revenue` for the demo month, with the code
+    location's own resources pointed at the local fake through the environment."""
+    from arcadia_pipelines.definitions import defs
+
+    server = demo_do_server(DEMO_PERIOD)
+    os.environ.update(DIGITALOCEAN_TOKEN=server.token, DIGITALOCEAN_API_URL=server.url)
+    try:
+        inventory = defs.resolve_job_def("do_inventory_job").execute_in_process(
+            instance=instance, run_config=QUIET_CONSOLE, raise_on_error=False)
+        costs = defs.resolve_job_def("cloud_costs").execute_in_process(
+            partition_key=DEMO_PERIOD.key, instance=instance, run_config=QUIET_CONSOLE, raise_on_error=False)
+    finally:
+        server.stop()
+    return {"do_inventory": inventory, f"cloud_costs {DEMO_PERIOD.key}": costs}
+
+
+def _outcome(result: dg.ExecuteInProcessResult) -> str:
+    return f"run {result.run_id} {'succeeded' if result.success else 'FAILED: ' + failure_reason(result)}"
+
+
 def run_demo() -> int:
     home = _home()
     db = home / "demo-warehouse.db"
@@ -57,9 +81,14 @@ def run_demo() -> int:
         seed(conn)
     with dg.DagsterInstance.get() as instance:
         result = run_monthly_invoicing(DEMO_PERIOD, instance)
-    print(f"monthly_invoicing {DEMO_PERIOD.key}: run {result.run_id} "
-          f"{'succeeded' if result.success else 'FAILED: ' + failure_reason(result)}")
+        cloud = run_digitalocean(instance)
+    print(f"monthly_invoicing {DEMO_PERIOD.key}: {_outcome(result)}")
     print_invoices(engine, DEMO_PERIOD)
+    print()
+    for name, r in cloud.items():
+        print(f"{name}: {_outcome(r)}")
+    print_inventory(engine)
+    print_cost_vs_revenue(engine, DEMO_PERIOD)
     print(f"\nDAGSTER_HOME={home}\nwarehouse: {db}\n"
           f"See the run in the UI: DAGSTER_HOME={home} dagster dev -m arcadia_pipelines.definitions")
-    return 0 if result.success else 1
+    return 0 if result.success and all(r.success for r in cloud.values()) else 1

@@ -4,6 +4,8 @@ pilot  (AU): studio + storage_50gb, three droplets all April 2026 -> total 70.64
 harbour (AU): studio from 2026-04-16, one droplet and a 100 GB volume since then
 kiwi   (NZ): starter all month; New Zealand has no tax rate here, so no tax line
 switch (AU): moves from starter to studio on 2026-04-11 (two prorated subscriptions)
+
+Plus April's USD->AUD rate, to set DigitalOcean's USD bill against AUD revenue.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ ROWS = {
     ],
     t.subscription_addons: [
         {"subscription_id": "sub-pilot", "addon_code": "storage_50gb", "quantity": 1},
+    ],
+    t.fx_rates: [
+        {"period_start": date(2026, 4, 1), "base_currency": "USD", "quote_currency": "AUD", "rate": Decimal("1.55")},
     ],
     t.metered_resources: [
         *(_droplet("dep-pilot", f"9100{n}", _at(2026, 3, 20), last_seen=SEEN) for n in range(3)),

@@ -3,7 +3,7 @@
 The Dagster resource lives in `arcadia_pipelines.digitalocean.resources` (imports dagster).
 """
 
-from .client import DEFAULT_API_URL, DigitalOceanClient
+from .client import API_URL_ENV_VAR, DEFAULT_API_URL, DigitalOceanClient
 from .errors import (
     TOKEN_ENV_VAR,
     DigitalOceanAuthError,
@@ -17,6 +17,7 @@ from .errors import (
 from .money import amount_to_cents
 
 __all__ = [
+    "API_URL_ENV_VAR",
     "DEFAULT_API_URL",
     "TOKEN_ENV_VAR",
     "DigitalOceanAuthError",

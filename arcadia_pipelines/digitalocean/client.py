@@ -26,6 +26,7 @@ from .pagination import MAX_PER_PAGE, next_page, unique
 from .transport import call_options, retry_policy
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
+API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
 INVOICES_PATH = "/v2/customers/my/invoices"
 
 

@@ -3,19 +3,25 @@
 Bind `token` to `dg.EnvVar("DIGITALOCEAN_TOKEN")`: Dagster then resolves it when a run starts,
 keeps it out of run config and the UI, and fails a run with an error naming the variable when it
 is unset. The field is also hidden from the resource's repr.
+
+`api_url` is not a secret. Left unset, it is read from DIGITALOCEAN_API_URL when the client is
+made (like the warehouse URL), defaulting to https://api.digitalocean.com.
 """
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from pydantic import Field
 
-from .client import DEFAULT_API_URL, DigitalOceanClient
+from .client import API_URL_ENV_VAR, DEFAULT_API_URL, DigitalOceanClient
 
 
 class DigitalOceanResource(dg.ConfigurableResource):
     token: str = Field(repr=False, description="DigitalOcean API token (DIGITALOCEAN_TOKEN).")
-    api_url: str = Field(default=DEFAULT_API_URL, description="DigitalOcean API base URL.")
+    api_url: str | None = Field(default=None, description=f"DigitalOcean API base URL; unset: {API_URL_ENV_VAR} "
+                                                          f"at run time, else {DEFAULT_API_URL}.")
 
     def get_client(self) -> DigitalOceanClient:
-        return DigitalOceanClient(self.token, self.api_url)
+        return DigitalOceanClient(self.token, self.api_url or os.environ.get(API_URL_ENV_VAR) or DEFAULT_API_URL)

@@ -124,6 +124,15 @@ metered_resources = sa.Table(
     sa.Index("ix_metered_resources_deployment", "deployment_id", "resource_kind", "started_at"),
 )
 
+# One row per `do_inventory` observation: freshness is measured here, so an account with no
+# resources still counts as observed.
+do_inventory_observations = sa.Table(
+    "do_inventory_observations", metadata,
+    _col("observed_at", UtcDateTime, primary_key=True),
+    _col("droplets", sa.Integer),
+    _col("volumes", sa.Integer),
+)
+
 cloud_invoices = sa.Table(
     "cloud_invoices", metadata,
     _col("invoice_uuid", Text, primary_key=True),

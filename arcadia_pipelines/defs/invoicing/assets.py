@@ -8,6 +8,7 @@ from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.billing_errors_store import period_errors
 from arcadia_pipelines.warehouse.invoices import write_invoices
+from arcadia_pipelines.warehouse.metering_gaps import describe_gaps, stale_open_intervals
 from arcadia_pipelines.warehouse.quotes import write_quotes
 from arcadia_pipelines.warehouse.schema import tenant_invoices as invoices_table
 from arcadia_pipelines.warehouse.usage import write_usage
@@ -25,7 +26,7 @@ def periods(context: dg.AssetExecutionContext) -> list[Period]:
     return [Period.parse(key) for key in context.partition_keys]
 
 
-@dg.asset(deps=["subscriptions", "deployments", "metered_resources"],
+@dg.asset(deps=["subscriptions", "deployments", "do_inventory"],
           description="Metered quantity per billed subscription and meter inside its window "
                       "(partial hours count as whole hours).", **COMMON)
 def deployment_usage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -37,8 +38,12 @@ def deployment_usage(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             by_meter[meter] = by_meter.get(meter, 0) + qty
     for e in errors:
         context.log.warning(str(e))
+    with warehouse.engine.connect() as conn:
+        gaps = [g for period in periods(context) for g in stale_open_intervals(conn, period)]
+    if gaps:
+        context.log.warning(describe_gaps(gaps))
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": rows, "subscriptions": subs, "bad_input": len(errors),
+        "dagster/row_count": rows, "subscriptions": subs, "bad_input": len(errors), "metering_gaps": len(gaps),
         "usage": markdown_table(["meter", "quantity"], sorted(by_meter.items())),
     })
 

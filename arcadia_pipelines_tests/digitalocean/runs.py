@@ -1,0 +1,45 @@
+"""Dagster runs of the DigitalOcean assets with the code location's own resources, pointed at the
+fake API through the environment, on a throw-away instance whose files the tests can search."""
+
+import dagster as dg
+import pytest
+
+from arcadia_pipelines.definitions import defs
+
+APRIL = "2026-04-01"
+
+
+@pytest.fixture
+def instance_dir(tmp_path):
+    return tmp_path / "dagster_home"
+
+
+@pytest.fixture
+def instance(warehouse_url, do_server, token, instance_dir, monkeypatch):
+    monkeypatch.setenv("ARCADIA_WAREHOUSE_URL", warehouse_url)
+    monkeypatch.setenv("DIGITALOCEAN_TOKEN", token)
+    monkeypatch.setenv("DIGITALOCEAN_API_URL", do_server.url)
+    instance_dir.mkdir()
+    with dg.instance_for_test(temp_dir=str(instance_dir)) as instance:
+        yield instance
+
+
+def run_inventory(instance) -> dg.ExecuteInProcessResult:
+    return defs.resolve_job_def("do_inventory_job").execute_in_process(instance=instance, raise_on_error=False)
+
+
+def run_cloud_invoices(instance, partition=APRIL) -> dg.ExecuteInProcessResult:
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        partition_key=partition, asset_selection=[dg.AssetKey("cloud_invoices")], instance=instance,
+        raise_on_error=False)
+
+
+def materialization(result, node) -> dict:
+    [mat] = result.asset_materializations_for_node(node)
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def failure_message(result) -> str:
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    data = failure.step_failure_data
+    return data.user_failure_data.description if data.user_failure_data else data.error.message
