@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 from fractions import Fraction
 
 from arcadia_pipelines.billing.errors import BillingError

@@ -8,8 +8,7 @@ from arcadia_pipelines_tests.builders import World
 from arcadia_pipelines_tests.warehouse.rollup import rollup
 from arcadia_pipelines_tests.warehouse.test_cost_vs_revenue import april_bill, fx
 
-from .test_invoicing_checks import evaluations
-from .test_monthly_invoicing_job import instance  # noqa: F401  (fixture)
+from .runs import evaluations
 
 
 def materialize(instance):

@@ -5,7 +5,7 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.metering_gaps import stale_open_intervals
 from arcadia_pipelines_tests.builders import World, at
 
-from .test_monthly_invoicing_job import instance, run  # noqa: F401  (fixture)
+from .runs import run
 
 APRIL = Period.parse("2026-04")
 

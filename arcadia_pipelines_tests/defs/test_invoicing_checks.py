@@ -9,14 +9,10 @@ from arcadia_pipelines.defs.resources import WarehouseResource
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World
 
-from .test_monthly_invoicing_job import instance, run  # noqa: F401  (fixture)
+from .runs import evaluations, run
 
 ALL_CHECKS = [checks.invoice_lines_add_up, checks.one_invoice_per_tenant, checks.tax_follows_the_rule,
               checks.every_billed_subscription_is_quoted, checks.usage_is_not_negative]
-
-
-def evaluations(result):
-    return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
 
 
 def run_check(instance, check):

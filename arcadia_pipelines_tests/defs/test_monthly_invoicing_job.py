@@ -10,20 +10,9 @@ from arcadia_pipelines.definitions import defs
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World, at, rows
 
+from .runs import run
+
 FORCE = {"ops": {"tenant_invoices": {"config": {"force": True}}}}
-
-
-@pytest.fixture
-def instance(warehouse_url, monkeypatch):
-    monkeypatch.setenv("ARCADIA_WAREHOUSE_URL", warehouse_url)
-    with dg.instance_for_test() as instance:
-        yield instance
-
-
-def run(instance, partition="2026-04-01", run_config=None, **kw):
-    job = defs.resolve_job_def("monthly_invoicing")
-    return job.execute_in_process(partition_key=partition, instance=instance, run_config=run_config,
-                                  raise_on_error=False, **kw)
 
 
 def invoice_metadata(result):

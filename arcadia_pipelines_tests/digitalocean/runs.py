@@ -1,27 +1,10 @@
-"""Dagster runs of the DigitalOcean assets with the code location's own resources, pointed at the
-fake API through the environment, on a throw-away instance whose files the tests can search."""
+"""Dagster runs of the DigitalOcean assets with the code location's own resources."""
 
 import dagster as dg
-import pytest
 
 from arcadia_pipelines.definitions import defs
 
 APRIL = "2026-04-01"
-
-
-@pytest.fixture
-def instance_dir(tmp_path):
-    return tmp_path / "dagster_home"
-
-
-@pytest.fixture
-def instance(warehouse_url, do_server, token, instance_dir, monkeypatch):
-    monkeypatch.setenv("ARCADIA_WAREHOUSE_URL", warehouse_url)
-    monkeypatch.setenv("DIGITALOCEAN_TOKEN", token)
-    monkeypatch.setenv("DIGITALOCEAN_API_URL", do_server.url)
-    instance_dir.mkdir()
-    with dg.instance_for_test(temp_dir=str(instance_dir)) as instance:
-        yield instance
 
 
 def run_inventory(instance) -> dg.ExecuteInProcessResult:

@@ -13,7 +13,7 @@ from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines.warehouse.cloud_bills import resource_kind
 from arcadia_pipelines_tests.builders import World, at, rows
 
-from .runs import (APRIL, failure_message, instance, instance_dir, materialization,  # noqa: F401
+from .runs import (APRIL, failure_message, materialization,
                    run_cloud_invoices)
 
 ITEMS = "/v2/customers/my/invoices/{}"

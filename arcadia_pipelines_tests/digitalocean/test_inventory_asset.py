@@ -12,7 +12,7 @@ from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines.warehouse.inventory import observe_inventory
 from arcadia_pipelines_tests.builders import World, at, rows
 
-from .runs import failure_message, instance, instance_dir, materialization, run_inventory  # noqa: F401
+from .runs import failure_message, materialization, run_inventory
 
 CREATED = at(2026, 3, 20)
 

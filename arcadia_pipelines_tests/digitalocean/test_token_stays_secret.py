@@ -8,7 +8,7 @@ import dagster as dg
 from arcadia_pipelines.devtools.do_builders import invoice_item
 from arcadia_pipelines_tests.builders import World
 
-from .runs import instance, instance_dir, run_cloud_invoices, run_inventory  # noqa: F401
+from .runs import run_cloud_invoices, run_inventory
 
 WRONG = "dop_v1_0123456789abcdef-a-revoked-token"
 
