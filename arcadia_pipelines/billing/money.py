@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -27,18 +26,29 @@ def exact(value: object, what: str = "value") -> Fraction:
     raise TypeError(f"{what} must be a number, got {type(value).__name__}")
 
 
+def _ratio(value: Exact) -> tuple[int, int]:
+    """(numerator, denominator) without building a Fraction when the value already is one."""
+    if isinstance(value, (int, Fraction)):
+        return value.numerator, value.denominator
+    return value.as_integer_ratio()
+
+
 def round_half_up(value: Exact) -> int:
-    """Round to a whole number, halves away from zero (Decimal's ROUND_HALF_UP), exactly."""
-    q = Fraction(value)
-    magnitude = math.floor(abs(q) + Fraction(1, 2))
-    return magnitude if q >= 0 else -magnitude
+    """Round to a whole number, halves away from zero (Decimal's ROUND_HALF_UP), exactly.
+
+    Integer arithmetic on the ratio: floor(|n|/d + 1/2) = (2|n| + d) // 2d."""
+    n, d = _ratio(value)
+    magnitude = (2 * abs(n) + d) // (2 * d)
+    return magnitude if n >= 0 else -magnitude
 
 
 def to_decimal(value: Exact, places: int = 6) -> Decimal:
     """A Decimal for storage and display; exact when the value has at most `places` decimals."""
-    q = Fraction(value)
-    scaled = round_half_up(q * 10**places)
-    return (Decimal(scaled) / Decimal(10**places)).normalize() if scaled else Decimal(0)
+    n, d = _ratio(value)
+    scaled = (2 * abs(n) * 10**places + d) // (2 * d)
+    if not scaled:
+        return Decimal(0)
+    return Decimal(scaled if n >= 0 else -scaled).scaleb(-places).normalize()
 
 
 def format_cents(cents: int) -> str:

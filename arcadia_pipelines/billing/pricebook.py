@@ -9,6 +9,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from fractions import Fraction
 from typing import Generic, Iterable, TypeVar
 
@@ -35,6 +36,12 @@ class Plan:
     base_price_cents: int
     currency: str
     meters: tuple[PlanMeter, ...] = ()
+
+    @cached_property
+    def has_negative_price(self) -> bool:
+        """A negative base price, allowance or unit price: bad input (checked once per version)."""
+        return self.base_price_cents < 0 or any(
+            v < 0 for m in self.meters for v in (m.included_quantity, m.overage_unit_price_cents))
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class Versions(Generic[V]):
 
     kind: str
     by_code: dict[str, list[V]] = field(default_factory=lambda: defaultdict(list))
+    _found: dict[tuple[str, date], V | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, kind: str, items: Iterable[V], code=lambda v: v.code) -> "Versions[V]":
@@ -78,9 +86,13 @@ class Versions(Generic[V]):
         return versions
 
     def at(self, code: str, on: date) -> V | None:
-        lst = self.by_code.get(code, [])
-        i = bisect.bisect_right([v.effective_from for v in lst], on)
-        return lst[i - 1] if i else None
+        """Remembered per (code, date): a month-end asks the same question for every subscription."""
+        key = (code, on)
+        if key not in self._found:
+            lst = self.by_code.get(code, [])
+            i = bisect.bisect_right([v.effective_from for v in lst], on)
+            self._found[key] = lst[i - 1] if i else None
+        return self._found[key]
 
     def require(self, code: str, on: date) -> V:
         found = self.at(code, on)

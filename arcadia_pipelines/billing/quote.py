@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, NoReturn
 
 from .errors import BillingError
 from .money import round_half_up, to_decimal
@@ -16,6 +16,7 @@ from .periods import Period, Window, as_utc
 from .pricebook import METER_RESOURCE_KINDS, PriceBook
 
 KIND_ORDER = {"plan_base": 0, "addon": 1, "overage": 2, "tax": 3}
+NOTHING_USED = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -100,24 +101,25 @@ def quote_subscription(book: PriceBook, period: Period, sub: SubscriptionTerms,
 def _price(book, period, sub, window, usage) -> SubscriptionQuote:
     f = window.proration
     plan = book.plans.require(sub.plan_code, period.start)
-    _refuse_negative(f"plan {plan.code!r}", plan.base_price_cents,
-                     *(v for m in plan.meters for v in (m.included_quantity, m.overage_unit_price_cents)))
+    if plan.has_negative_price:
+        _negative_price(f"plan {plan.code!r}")
     days = f"{f.numerator}/{f.denominator} of the month" if f != 1 else "full month"
     lines = [_line("plan_base", "plan", None, f"Plan: {plan.name} ({days})", f,
                    Fraction(plan.base_price_cents))]
     for code, qty in sub.addons:
         addon = book.addons.require(code, period.start)
-        _refuse_negative(f"addon {addon.code!r}", addon.price_cents)
+        if addon.price_cents < 0:
+            _negative_price(f"addon {addon.code!r}")
         if qty:
             lines.append(_line("addon", addon.resource_kind, None, f"Addon: {addon.code}",
                                qty * f, Fraction(addon.price_cents)))
-    unknown = set(usage) - set(METER_RESOURCE_KINDS)
+    unknown = usage.keys() - METER_RESOURCE_KINDS.keys()
     if unknown:
         raise BillingError("unknown_meter", f"usage for unknown meter(s) {sorted(unknown)}")
     for m in plan.meters:
         if m.meter not in METER_RESOURCE_KINDS:
             raise BillingError("unknown_meter", f"plan {plan.code!r} prices unknown meter {m.meter!r}")
-        used = usage.get(m.meter, Fraction(0))
+        used = usage.get(m.meter, NOTHING_USED)
         if used < 0:
             raise BillingError("negative_usage", f"{m.meter} usage is {used}")
         included = m.included_quantity * f
@@ -128,9 +130,8 @@ def _price(book, period, sub, window, usage) -> SubscriptionQuote:
     return SubscriptionQuote(sub, plan.currency, window, tuple(lines))
 
 
-def _refuse_negative(what: str, *values) -> None:
-    if any(v < 0 for v in values):
-        raise BillingError("negative_price", f"{what} has a negative price or allowance")
+def _negative_price(what: str) -> NoReturn:
+    raise BillingError("negative_price", f"{what} has a negative price or allowance")
 
 
 def _num(q: Fraction) -> str:

@@ -2,7 +2,11 @@
 
 Idempotent per partition under a partition lock, in one transaction: tenants already invoiced
 are skipped; with `force`, drafts are recomputed in place (same id, lines replaced) and issued,
-paid or void invoices are left alone. Quote lines are copied into invoices by one statement.
+paid or void invoices are left alone.
+
+Tenants are invoiced a batch at a time: their new invoices are staged (bulk insert into a
+temporary table) and inserted by one statement, recomputed drafts are updated by one statement,
+and their quote lines are copied into invoice lines by one INSERT .. SELECT.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceTotals, invoice_totals, one_currency
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.billing.pricebook import PriceBook
 
 from .billing_errors_store import failed_tenants, replace_errors
-from .reads import load_price_book
+from .reads import TenantRange, load_price_book, tenant_ranges
 from .schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
-from .sqlfuncs import lock_partition
+from .sqlfuncs import allow_large_sorts, bulk_insert, lock_partition, refresh_statistics
 
 
 @dataclass
@@ -36,12 +41,21 @@ class InvoicesResult:
     lines_written: int = 0
 
 
-def _tenant_subtotals(conn: sa.Connection, period: Period):
+@dataclass(frozen=True)
+class _Run:
+    period: Period
+    force: bool
+    now: datetime
+    book: PriceBook
+    skip: set[str]  # tenants with bad input found by an earlier stage
+
+
+def _tenant_subtotals(conn: sa.Connection, period: Period, tenant_range: TenantRange):
     q = deployment_quotes
     stmt = (sa.select(q.c.tenant_id, q.c.currency, sa.cast(sa.func.sum(q.c.amount_cents), sa.BigInteger).label("subtotal"),
                       sa.func.count().label("lines"), tenants.c.country)
             .join(tenants, tenants.c.id == q.c.tenant_id)
-            .where(q.c.period_start == period.start)
+            .where(q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id))
             .group_by(q.c.tenant_id, q.c.currency, tenants.c.country)
             .order_by(q.c.tenant_id))
     by_tenant = defaultdict(list)
@@ -50,22 +64,49 @@ def _tenant_subtotals(conn: sa.Connection, period: Period):
     return by_tenant
 
 
-def _insert_ignoring_existing(conn: sa.Connection):
-    """INSERT .. ON CONFLICT (tenant_id, period_start) DO NOTHING: a concurrent writer's invoice wins."""
+def _stage(conn: sa.Connection, name: str, rows: list[dict]) -> sa.Table:
+    """A temporary table holding `rows` (invoice columns; `invoice_id` is an invoice's id)."""
+    i = tenant_invoices
+    staged = sa.Table(name, sa.MetaData(), *(sa.Column(k, (i.c[k] if k in i.c else i.c.id).type) for k in rows[0]),
+                      prefixes=["TEMPORARY"])
+    staged.create(conn)
+    bulk_insert(conn, staged, rows)
+    return staged
+
+
+def _insert_new(conn: sa.Connection, rows: list[dict]) -> list[sa.Row]:
+    """INSERT .. SELECT .. ON CONFLICT (tenant_id, period_start) DO NOTHING RETURNING id, tenant_id:
+    a concurrent writer's invoice wins. (`WHERE true` keeps SQLite from reading ON as a join.)"""
+    staged = _stage(conn, "invoices_new", rows)
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return (insert(tenant_invoices).on_conflict_do_nothing(index_elements=["tenant_id", "period_start"])
-            .returning(tenant_invoices.c.id, tenant_invoices.c.tenant_id))
+    src = sa.select(*staged.c).where(sa.true()).order_by(staged.c.tenant_id)
+    inserted = conn.execute(insert(tenant_invoices).from_select(list(rows[0]), src)
+                            .on_conflict_do_nothing(index_elements=["tenant_id", "period_start"])
+                            .returning(tenant_invoices.c.id, tenant_invoices.c.tenant_id)).all()
+    staged.drop(conn)
+    return inserted
 
 
-def _copy_quote_lines(period: Period) -> sa.Insert:
-    """Quote lines become the lines of every draft of the period that has none yet."""
+def _recompute(conn: sa.Connection, rows: list[dict]) -> None:
+    """New amounts for drafts, in place (same id), and their old lines gone."""
+    staged = _stage(conn, "invoices_redo", rows)
+    i, ln = tenant_invoices, tenant_invoice_lines
+    conn.execute(sa.update(i).where(i.c.id == staged.c.invoice_id, i.c.status == "draft")
+                 .values({c: staged.c[c] for c in rows[0] if c != "invoice_id"}))
+    conn.execute(sa.delete(ln).where(ln.c.invoice_id.in_(sa.select(staged.c.invoice_id))))
+    staged.drop(conn)
+
+
+def _copy_quote_lines(period: Period, tenant_range: TenantRange) -> sa.Insert:
+    """Quote lines become the lines of every draft of the period (and range) that has none yet."""
     q, i, ln = deployment_quotes, tenant_invoices, tenant_invoice_lines
     line_no = sa.func.row_number().over(partition_by=q.c.tenant_id,
                                         order_by=(q.c.deployment_id, q.c.window_start, q.c.subscription_id, q.c.line_no))
     src = (sa.select(i.c.id, line_no, q.c.kind, q.c.deployment_id, q.c.subscription_id, q.c.resource_kind,
                      q.c.meter, q.c.description, q.c.quantity, q.c.unit_price_cents, q.c.amount_cents)
            .join(i, sa.and_(i.c.tenant_id == q.c.tenant_id, i.c.period_start == q.c.period_start))
-           .where(q.c.period_start == period.start, i.c.status == "draft",
+           .where(q.c.period_start == period.start, i.c.status == "draft", *tenant_range.where(q.c.tenant_id),
+                  *tenant_range.where(i.c.tenant_id),
                   ~sa.exists().where(ln.c.invoice_id == i.c.id)))
     return sa.insert(ln).from_select(
         ["invoice_id", "line_no", "kind", "deployment_id", "subscription_id", "resource_kind", "meter",
@@ -82,62 +123,69 @@ def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
 
 def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
     result = InvoicesResult()
-    now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         lock_partition(conn, "tenant_invoices", period.start)
-        book = load_price_book(conn)
-        skip = failed_tenants(conn, period, ("usage", "quotes"))
-        existing = {r.tenant_id: r for r in conn.execute(
-            sa.select(tenant_invoices.c.id, tenant_invoices.c.tenant_id, tenant_invoices.c.status)
-            .where(tenant_invoices.c.period_start == period.start).with_for_update())}
-        totals: dict[str, tuple[InvoiceTotals, int]] = {}
-        for tenant_id, groups in _tenant_subtotals(conn, period).items():
-            if tenant_id in skip:
-                continue
-            try:
-                currency = one_currency(tenant_id, (g.currency for g in groups))
-            except BillingError as e:
-                result.errors.append(e)
-                continue
-            tax = book.tax_rate(groups[0].country, period.start)
-            totals[tenant_id] = (invoice_totals(currency, sum(g.subtotal for g in groups), tax),
-                                 sum(g.lines for g in groups))
-
-        ids: dict[str, int] = {}
-        new_rows, redo_rows = [], []
-        for tenant_id, (t, _) in totals.items():
-            amounts = {"currency": t.currency, "subtotal_cents": t.subtotal_cents,
-                       "tax_cents": t.tax_cents, "total_cents": t.total_cents, "updated_at": now}
-            inv = existing.get(tenant_id)
-            if inv is None:
-                new_rows.append({"tenant_id": tenant_id, "period_start": period.start,
-                                 "period_end": period.end, "status": "draft", "created_at": now, **amounts})
-            elif not force:
-                result.skipped_existing.append(tenant_id)
-            elif inv.status != "draft":
-                result.left_alone[tenant_id] = inv.status
-            else:
-                redo_rows.append({"invoice_id": inv.id, **amounts})
-                ids[tenant_id] = inv.id
-                result.recomputed.append(tenant_id)
-        if new_rows:
-            for r in conn.execute(_insert_ignoring_existing(conn), new_rows):
-                ids[r.tenant_id] = r.id
-                result.created.append(r.tenant_id)
-        if redo_rows:
-            i = tenant_invoices
-            conn.execute(sa.update(i).where(i.c.id == sa.bindparam("invoice_id"), i.c.status == "draft"),
-                         redo_rows)
-            redo_ids = [r["invoice_id"] for r in redo_rows]
-            for chunk in range(0, len(redo_ids), 1000):
-                conn.execute(sa.delete(tenant_invoice_lines)
-                             .where(tenant_invoice_lines.c.invoice_id.in_(redo_ids[chunk:chunk + 1000])))
-        if ids:
-            result.lines_written = conn.execute(_copy_quote_lines(period)).rowcount
-            tax_lines = [_tax_line(ids[tenant], n + 1, t) for tenant, (t, n) in totals.items()
-                         if tenant in ids and t.tax_line]
-            if tax_lines:
-                conn.execute(sa.insert(tenant_invoice_lines), tax_lines)
-                result.lines_written += len(tax_lines)
+        allow_large_sorts(conn)
+        run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
+                   failed_tenants(conn, period, ("usage", "quotes")))
+        for tenant_range in tenant_ranges(conn):
+            _write_batch(conn, run, tenant_range, result)
         replace_errors(conn, period, "invoices", result.errors)
+        if result.lines_written:
+            refresh_statistics(conn, tenant_invoices, tenant_invoice_lines)
     return result
+
+
+def _totals(conn: sa.Connection, run: _Run, tenant_range: TenantRange,
+            result: InvoicesResult) -> dict[str, tuple[InvoiceTotals, int]]:
+    """Each invoiceable tenant's totals and number of quote lines."""
+    totals = {}
+    for tenant_id, groups in _tenant_subtotals(conn, run.period, tenant_range).items():
+        if tenant_id in run.skip:
+            continue
+        try:
+            currency = one_currency(tenant_id, (g.currency for g in groups))
+        except BillingError as e:
+            result.errors.append(e)
+            continue
+        tax = run.book.tax_rate(groups[0].country, run.period.start)
+        totals[tenant_id] = (invoice_totals(currency, sum(g.subtotal for g in groups), tax),
+                             sum(g.lines for g in groups))
+    return totals
+
+
+def _write_batch(conn: sa.Connection, run: _Run, tenant_range: TenantRange, result: InvoicesResult) -> None:
+    i, period = tenant_invoices, run.period
+    existing = {r.tenant_id: r for r in conn.execute(
+        sa.select(i.c.id, i.c.tenant_id, i.c.status)
+        .where(i.c.period_start == period.start, *tenant_range.where(i.c.tenant_id)).with_for_update())}
+    totals = _totals(conn, run, tenant_range, result)
+    ids: dict[str, int] = {}
+    new_rows, redo_rows = [], []
+    for tenant_id, (t, _) in totals.items():
+        amounts = {"currency": t.currency, "subtotal_cents": t.subtotal_cents,
+                   "tax_cents": t.tax_cents, "total_cents": t.total_cents, "updated_at": run.now}
+        inv = existing.get(tenant_id)
+        if inv is None:
+            new_rows.append({"tenant_id": tenant_id, "period_start": period.start,
+                             "period_end": period.end, "status": "draft", "created_at": run.now, **amounts})
+        elif not run.force:
+            result.skipped_existing.append(tenant_id)
+        elif inv.status != "draft":
+            result.left_alone[tenant_id] = inv.status
+        else:
+            redo_rows.append({"invoice_id": inv.id, **amounts})
+            ids[tenant_id] = inv.id
+            result.recomputed.append(tenant_id)
+    if new_rows:
+        for r in _insert_new(conn, new_rows):
+            ids[r.tenant_id] = r.id
+            result.created.append(r.tenant_id)
+    if redo_rows:
+        _recompute(conn, redo_rows)
+    if ids:
+        result.lines_written += conn.execute(_copy_quote_lines(period, tenant_range)).rowcount
+        tax_lines = [_tax_line(ids[tenant], n + 1, t) for tenant, (t, n) in totals.items()
+                     if tenant in ids and t.tax_line]
+        bulk_insert(conn, tenant_invoice_lines, tax_lines)
+        result.lines_written += len(tax_lines)

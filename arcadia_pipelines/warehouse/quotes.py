@@ -1,10 +1,16 @@
-"""`deployment_quotes`: the quote engine's lines for every billed subscription of a period."""
+"""`deployment_quotes`: the quote engine's lines for every billed subscription of a period.
+
+Tenants are quoted a batch at a time (memory stays flat as tenants grow) and each batch's lines
+are bulk-inserted, all in the stage's one transaction.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import groupby
+from typing import Iterator
 
 import sqlalchemy as sa
 
@@ -12,12 +18,13 @@ from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import one_currency
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import SubscriptionQuote, quote_subscription
 
 from .billing_errors_store import failed_tenants, replace_errors
-from .reads import billed_terms, load_price_book
+from .reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from .schema import deployment_quotes, deployment_usage
-from .sqlfuncs import lock_partition
+from .sqlfuncs import bulk_insert, lock_partition, refresh_statistics
 
 
 @dataclass
@@ -29,45 +36,42 @@ class QuotesResult:
     errors: list[BillingError] = field(default_factory=list)
 
 
-def _usage(conn: sa.Connection, period: Period) -> dict[str, dict[str, Fraction]]:
+def _usage(conn: sa.Connection, period: Period, tenant_range: TenantRange) -> dict[str, dict[str, Fraction]]:
     u = deployment_usage
     usage: dict[str, dict[str, Fraction]] = defaultdict(dict)
     for r in conn.execute(sa.select(u.c.subscription_id, u.c.meter, u.c.quantity)
-                          .where(u.c.period_start == period.start)):
+                          .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))):
         usage[r.subscription_id][r.meter] = Fraction(r.quantity)
     return usage
 
 
-def quote_tenants(conn: sa.Connection, period: Period) -> tuple[dict[str, list[SubscriptionQuote]],
-                                                                 list[BillingError]]:
-    """Quotes per tenant; a tenant with any bad input gets none and its errors instead."""
-    book = load_price_book(conn)
-    usage = _usage(conn, period)
-    skip = failed_tenants(conn, period, ("usage",))
-    quotes: dict[str, list[SubscriptionQuote]] = defaultdict(list)
-    errors: dict[str, list[BillingError]] = defaultdict(list)
-    for terms, deployment_tenant in billed_terms(conn, period):
-        if terms.tenant_id in skip:
+def quote_tenants(conn: sa.Connection, period: Period, book: PriceBook, skip: set[str],
+                  tenant_range: TenantRange) -> Iterator[tuple[str, list[SubscriptionQuote], list[BillingError]]]:
+    """Each tenant of the range with its quotes, or, when any of its input is bad, with its
+    errors and no quotes. One tenant at a time, so few quote objects are alive at once."""
+    usage = _usage(conn, period, tenant_range)
+    for tenant_id, billed in groupby(billed_terms(conn, period, tenant_range), key=lambda b: b[0].tenant_id):
+        if tenant_id in skip:
             continue
-        try:
-            if deployment_tenant != terms.tenant_id:
-                raise BillingError("deployment_of_another_tenant",
-                                   f"deployment {terms.deployment_id} belongs to "
-                                   f"{deployment_tenant or 'no tenant'}",
-                                   tenant_id=terms.tenant_id, subscription_id=terms.id)
-            quote = quote_subscription(book, period, terms, usage.get(terms.id, {}))
-            if quote:
-                quotes[terms.tenant_id].append(quote)
-        except BillingError as e:
-            errors[terms.tenant_id].append(e)
-    for tenant_id, tenant_quotes in list(quotes.items()):
-        try:
-            one_currency(tenant_id, (q.currency for q in tenant_quotes))
-        except BillingError as e:
-            errors[tenant_id].append(e)
-        if tenant_id in errors:
-            del quotes[tenant_id]
-    return quotes, [e for errs in errors.values() for e in errs]
+        quotes, errors = [], []
+        for terms, deployment_tenant in billed:
+            try:
+                if deployment_tenant != terms.tenant_id:
+                    raise BillingError("deployment_of_another_tenant",
+                                       f"deployment {terms.deployment_id} belongs to "
+                                       f"{deployment_tenant or 'no tenant'}",
+                                       tenant_id=terms.tenant_id, subscription_id=terms.id)
+                quote = quote_subscription(book, period, terms, usage.get(terms.id, {}))
+                if quote:
+                    quotes.append(quote)
+            except BillingError as e:
+                errors.append(e)
+        if quotes:
+            try:
+                one_currency(tenant_id, (q.currency for q in quotes))
+            except BillingError as e:
+                errors.append(e)
+        yield tenant_id, [] if errors else quotes, errors
 
 
 def quote_rows(period: Period, quote: SubscriptionQuote) -> list[dict]:
@@ -85,19 +89,23 @@ def quote_rows(period: Period, quote: SubscriptionQuote) -> list[dict]:
 def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
     """Replace the period's quotes in one transaction."""
     result = QuotesResult()
+    amounts = result.amount_cents_by_currency
     with engine.begin() as conn:
         lock_partition(conn, "deployment_quotes", period.start)
-        quotes, result.errors = quote_tenants(conn, period)
-        rows = [row for tenant_quotes in quotes.values() for q in tenant_quotes
-                for row in quote_rows(period, q)]
+        book = load_price_book(conn)
+        skip = failed_tenants(conn, period, ("usage",))
         conn.execute(sa.delete(deployment_quotes).where(deployment_quotes.c.period_start == period.start))
-        if rows:
-            conn.execute(sa.insert(deployment_quotes), rows)
+        for tenant_range in tenant_ranges(conn):
+            rows = []
+            for _, quotes, errors in quote_tenants(conn, period, book, skip, tenant_range):
+                rows += [row for q in quotes for row in quote_rows(period, q)]
+                result.errors += errors
+                result.tenants += bool(quotes)
+                result.subscriptions += len(quotes)
+            bulk_insert(conn, deployment_quotes, rows)
+            result.rows += len(rows)
+            for row in rows:
+                amounts[row["currency"]] = amounts.get(row["currency"], 0) + row["amount_cents"]
         replace_errors(conn, period, "quotes", result.errors)
-    result.rows = len(rows)
-    result.tenants = len(quotes)
-    result.subscriptions = sum(len(q) for q in quotes.values())
-    for row in rows:
-        c = row["currency"]
-        result.amount_cents_by_currency[c] = result.amount_cents_by_currency.get(c, 0) + row["amount_cents"]
+        refresh_statistics(conn, deployment_quotes)
     return result

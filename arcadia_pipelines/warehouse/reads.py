@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
+from typing import Iterator
 
 import sqlalchemy as sa
 
@@ -12,10 +14,12 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import Addon, Plan, PlanMeter, PriceBook, TaxRate
 from arcadia_pipelines.billing.quote import SubscriptionTerms
 
-from .schema import addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates
+from .schema import (addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates,
+                     tenants)
 from .sqlfuncs import epoch_us, greatest, least
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+BATCH_TENANTS = 5000  # tenants a rollup stage holds in memory at a time
 
 
 def load_price_book(conn: sa.Connection) -> PriceBook:
@@ -32,6 +36,31 @@ def load_price_book(conn: sa.Connection) -> PriceBook:
         (TaxRate(r.country.upper(), r.effective_from, r.name, Fraction(r.rate))
          for r in conn.execute(sa.select(tax_rates))),
     )
+
+
+@dataclass(frozen=True)
+class TenantRange:
+    """Tenant ids in (after, upto]; None is unbounded. Consecutive ranges cover every id."""
+
+    after: str | None = None
+    upto: str | None = None
+
+    def where(self, tenant_id: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+        return ([tenant_id > self.after] if self.after is not None else []) + \
+               ([tenant_id <= self.upto] if self.upto is not None else [])
+
+
+def tenant_ranges(conn: sa.Connection) -> Iterator[TenantRange]:
+    """Consecutive ranges of BATCH_TENANTS tenants each (the last one open), so a stage can work
+    on a batch of tenants at a time in memory that does not grow with their number."""
+    after = None
+    while True:
+        upto = conn.scalar(sa.select(tenants.c.id).where(*TenantRange(after).where(tenants.c.id))
+                           .order_by(tenants.c.id).offset(BATCH_TENANTS - 1).limit(1))
+        yield TenantRange(after, upto)
+        if upto is None:
+            return
+        after = upto
 
 
 def micros(moment: datetime) -> sa.BindParameter:
@@ -52,9 +81,10 @@ def billed_subscriptions(period: Period) -> sa.Select:
             .where(start < p1, end > p0))
 
 
-def billed_terms(conn: sa.Connection, period: Period) -> list[tuple[SubscriptionTerms, str | None]]:
+def billed_terms(conn: sa.Connection, period: Period,
+                 tenant_range: TenantRange = TenantRange()) -> list[tuple[SubscriptionTerms, str | None]]:
     """Each billed subscription's terms with its addons, and its deployment's tenant."""
-    billed = billed_subscriptions(period).subquery()
+    billed = billed_subscriptions(period).where(*tenant_range.where(subscriptions.c.tenant_id)).subquery()
     sub_addons = defaultdict(list)
     q = (sa.select(subscription_addons)
          .where(subscription_addons.c.subscription_id.in_(sa.select(billed.c.id)))

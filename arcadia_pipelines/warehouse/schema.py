@@ -172,6 +172,7 @@ deployment_usage = sa.Table(
     _col("deployment_id", Text),
     _col("resource_kind", Text),
     _col("quantity", ExactDecimal),
+    sa.Index("ix_deployment_usage_period_tenant", "period_start", "tenant_id"),
 )
 
 deployment_quotes = sa.Table(

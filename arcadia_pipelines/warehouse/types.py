@@ -25,8 +25,11 @@ class ExactDecimal(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        q = exact(value)
-        d = Decimal(value) if isinstance(value, (int, Decimal)) else to_decimal(q, 12)
+        if isinstance(value, Decimal) and value.is_finite():
+            d = value  # the common case, kept cheap: month-end binds hundreds of thousands
+        else:
+            q = exact(value)
+            d = Decimal(value) if isinstance(value, (int, Decimal)) else to_decimal(q, 12)
         return str(d) if dialect.name == "sqlite" else d
 
     def process_result_value(self, value, dialect):

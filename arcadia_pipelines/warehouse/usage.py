@@ -1,7 +1,9 @@
 """`deployment_usage`: each billed subscription's metered quantity inside its window.
 
-One set-based statement aggregates every lifetime interval in the database; Python only
-multiplies whole hours by each size (exact decimals) and writes the result.
+Set-based SQL aggregates every lifetime interval in the database. On PostgreSQL the exact
+NUMERIC product of whole hours and size is summed and inserted by that same statement. SQLite
+keeps sizes as decimal text that its arithmetic would turn into floats, so there Python
+multiplies (exact decimals), a batch of tenants at a time, and bulk-inserts the result.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
 
 from .billing_errors_store import replace_errors
-from .reads import billed_subscriptions
-from .schema import deployment_usage, metered_resources
-from .sqlfuncs import epoch_us, greatest, least, lock_partition
+from .reads import TenantRange, billed_subscriptions, tenant_ranges
+from .schema import deployment_usage, metered_resources, subscriptions
+from .sqlfuncs import (allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
+                       refresh_statistics)
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
@@ -33,30 +36,41 @@ class UsageResult:
     errors: list[BillingError] = field(default_factory=list)
 
 
-def _overlaps(period: Period):
-    """Billed subscriptions joined to their deployment's intervals, with each overlap in µs."""
-    subs = billed_subscriptions(period).subquery("subs")
+def _overlaps(period: Period, tenant_range: TenantRange = TenantRange()):
+    """Billed subscriptions joined to their deployment's intervals, with each overlap in µs
+    and its whole hours: ceil(overlap / 1 h), 0 when they do not overlap."""
+    subs = billed_subscriptions(period).where(*tenant_range.where(subscriptions.c.tenant_id)).subquery("subs")
     m = metered_resources
     lo = greatest(epoch_us(m.c.started_at), subs.c.ws)
     hi = least(sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we), subs.c.we)
+    hours = (greatest(hi - lo, 0) + (HOUR_US - 1)) // HOUR_US  # each bound evaluated once per row
     joined = subs.join(m, sa.and_(m.c.deployment_id == subs.c.deployment_id,
                                   m.c.resource_kind.in_(METER_OF_KIND)))
-    return subs, m, lo, hi, joined
+    return subs, m, hours, joined
 
 
-def usage_groups(period: Period) -> sa.Select:
-    """Whole hours per (subscription, resource kind, size): ceil(overlap / 1 h) per interval."""
-    subs, m, lo, hi, joined = _overlaps(period)
-    hours = sa.case((hi > lo, (hi - lo + (HOUR_US - 1)) // HOUR_US), else_=0)
+def usage_groups(period: Period, tenant_range: TenantRange = TenantRange()) -> sa.Select:
+    """Whole hours per (subscription, resource kind, size)."""
+    subs, m, hours, joined = _overlaps(period, tenant_range)
     return (sa.select(subs.c.id.label("subscription_id"), subs.c.tenant_id, subs.c.deployment_id,
                       m.c.resource_kind, m.c.quantity, sa.func.sum(hours).label("hours"))
             .select_from(joined)
             .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind, m.c.quantity))
 
 
+def usage_rows(period: Period) -> sa.Select:
+    """`deployment_usage` rows of the period: the sum of whole hours x size per subscription and
+    resource kind, exact where the database's arithmetic on sizes is (PostgreSQL NUMERIC)."""
+    subs, m, hours, joined = _overlaps(period)
+    return (sa.select(sa.literal(period.start, sa.Date), subs.c.id, sa.case(METER_OF_KIND, value=m.c.resource_kind),
+                      subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind, sa.func.sum(hours * m.c.quantity))
+            .select_from(joined)
+            .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind))
+
+
 def broken_intervals(period: Period) -> sa.Select:
     """Intervals that cannot be metered: ending before they start, or a negative size."""
-    subs, m, lo, hi, joined = _overlaps(period)
+    subs, m, _, joined = _overlaps(period)
     ends_first = sa.and_(m.c.ended_at.is_not(None), epoch_us(m.c.ended_at) < epoch_us(m.c.started_at))
     return (sa.select(subs.c.tenant_id, subs.c.id.label("subscription_id"), m.c.resource_kind,
                       m.c.resource_id, m.c.started_at, m.c.ended_at, m.c.quantity)
@@ -78,20 +92,42 @@ def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
     result = UsageResult()
     with engine.begin() as conn:
         lock_partition(conn, "deployment_usage", period.start)
-        totals: dict[tuple, Decimal] = defaultdict(Decimal)
-        for g in conn.execute(usage_groups(period)):
-            key = (g.subscription_id, g.tenant_id, g.deployment_id, g.resource_kind)
-            totals[key] += Decimal(g.hours) * g.quantity
-        rows = [{"period_start": period.start, "subscription_id": sub, "tenant_id": tenant,
-                 "deployment_id": dep, "meter": METER_OF_KIND[kind], "resource_kind": kind,
-                 "quantity": qty} for (sub, tenant, dep, kind), qty in totals.items()]
+        allow_large_sorts(conn)
         result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))
-        if rows:
-            conn.execute(sa.insert(deployment_usage), rows)
+        if conn.dialect.name == "postgresql":
+            _insert_in_database(conn, period, result)
+        else:
+            for tenant_range in tenant_ranges(conn):
+                _insert_from_python(conn, period, tenant_range, result)
         replace_errors(conn, period, "usage", result.errors)
-    result.rows = len(rows)
-    result.subscriptions = len({r["subscription_id"] for r in rows})
+        refresh_statistics(conn, deployment_usage)
+    return result
+
+
+def _insert_in_database(conn: sa.Connection, period: Period, result: UsageResult) -> None:
+    u = deployment_usage
+    conn.execute(sa.insert(u).from_select(
+        ["period_start", "subscription_id", "meter", "tenant_id", "deployment_id", "resource_kind", "quantity"],
+        usage_rows(period)))
+    summary = conn.execute(sa.select(u.c.meter, sa.func.count(), sa.func.sum(u.c.quantity))
+                           .where(u.c.period_start == period.start).group_by(u.c.meter)).all()
+    result.rows = sum(n for _, n, _ in summary)
+    result.subscriptions = conn.scalar(sa.select(sa.func.count(sa.distinct(u.c.subscription_id)))
+                                       .where(u.c.period_start == period.start))
+    result.by_meter = {meter: qty for meter, _, qty in summary}
+
+
+def _insert_from_python(conn: sa.Connection, period: Period, tenant_range: TenantRange,
+                        result: UsageResult) -> None:
+    totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for g in conn.execute(usage_groups(period, tenant_range)):
+        totals[(g.subscription_id, g.tenant_id, g.deployment_id, g.resource_kind)] += Decimal(g.hours) * g.quantity
+    rows = [{"period_start": period.start, "subscription_id": sub, "tenant_id": tenant,
+             "deployment_id": dep, "meter": METER_OF_KIND[kind], "resource_kind": kind,
+             "quantity": qty} for (sub, tenant, dep, kind), qty in totals.items()]
+    bulk_insert(conn, deployment_usage, rows)
+    result.rows += len(rows)
+    result.subscriptions += len({sub for sub, *_ in totals})
     for r in rows:
         result.by_meter[r["meter"]] = result.by_meter.get(r["meter"], Decimal(0)) + r["quantity"]
-    return result
