@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
+from datetime import datetime, timezone
 from fractions import Fraction
 
 from arcadia_pipelines.billing.errors import BillingError
@@ -87,7 +87,7 @@ def cmd_quote(args) -> int:
     upgrade(engine)
     with engine.connect() as conn:
         book = load_price_book(conn)
-    period = args.period or Period(date.today().replace(day=1))
+    period = args.period or Period(datetime.now(timezone.utc).date().replace(day=1))
     draft = provisioning_quote(book, period, args.plan, args.addon, dict(args.usage), args.country)
     t = draft.totals
     if args.json:

@@ -119,6 +119,9 @@ def _price(book, period, sub, window, usage) -> SubscriptionQuote:
     for m in plan.meters:
         if m.meter not in METER_RESOURCE_KINDS:
             raise BillingError("unknown_meter", f"plan {plan.code!r} prices unknown meter {m.meter!r}")
+        if m.resource_kind != METER_RESOURCE_KINDS[m.meter]:
+            raise BillingError("meter_kind_mismatch", f"plan {plan.code!r} says {m.meter} counts "
+                               f"{m.resource_kind!r}; it counts {METER_RESOURCE_KINDS[m.meter]!r}")
         used = usage.get(m.meter, NOTHING_USED)
         if used < 0:
             raise BillingError("negative_usage", f"{m.meter} usage is {used}")

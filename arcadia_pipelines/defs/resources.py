@@ -6,7 +6,7 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import PrivateAttr
 
-from arcadia_pipelines.warehouse.engine import create_warehouse_engine, redacted, warehouse_url
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine, warehouse_url
 from arcadia_pipelines.warehouse.migrate import upgrade
 
 
@@ -30,7 +30,3 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._engine is None:
             raise RuntimeError("WarehouseResource is used outside a Dagster run")
         return self._engine
-
-    @property
-    def display_url(self) -> str:
-        return redacted(self.engine.url.render_as_string(hide_password=False))

@@ -28,7 +28,7 @@ from arcadia_pipelines.billing.pricebook import PriceBook
 from .billing_errors_store import failed_tenants, replace_errors
 from .reads import TenantRange, load_price_book, tenant_ranges
 from .schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
-from .sqlfuncs import allow_large_sorts, bulk_insert, lock_partition, refresh_statistics
+from .sqlfuncs import MONTH_END_LOCK, allow_large_sorts, bulk_insert, lock_partition, refresh_statistics
 
 
 @dataclass
@@ -124,7 +124,7 @@ def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
 def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
     result = InvoicesResult()
     with engine.begin() as conn:
-        lock_partition(conn, "tenant_invoices", period.start)
+        lock_partition(conn, MONTH_END_LOCK, period.start)
         allow_large_sorts(conn)
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
                    failed_tenants(conn, period, ("usage", "quotes")))
@@ -177,6 +177,10 @@ def _write_batch(conn: sa.Connection, run: _Run, tenant_range: TenantRange, resu
             redo_rows.append({"invoice_id": inv.id, **amounts})
             ids[tenant_id] = inv.id
             result.recomputed.append(tenant_id)
+    if run.force:
+        for tenant_id, inv in existing.items():
+            if inv.status == "draft" and tenant_id not in totals:
+                result.left_alone[tenant_id] = "draft kept: bad input or nothing billable now"
     if new_rows:
         for r in _insert_new(conn, new_rows):
             ids[r.tenant_id] = r.id

@@ -24,7 +24,7 @@ from arcadia_pipelines.billing.quote import SubscriptionQuote, quote_subscriptio
 from .billing_errors_store import failed_tenants, replace_errors
 from .reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from .schema import deployment_quotes, deployment_usage
-from .sqlfuncs import bulk_insert, lock_partition, refresh_statistics
+from .sqlfuncs import MONTH_END_LOCK, bulk_insert, lock_partition, refresh_statistics
 
 
 @dataclass
@@ -91,7 +91,7 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
     result = QuotesResult()
     amounts = result.amount_cents_by_currency
     with engine.begin() as conn:
-        lock_partition(conn, "deployment_quotes", period.start)
+        lock_partition(conn, MONTH_END_LOCK, period.start)
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
         conn.execute(sa.delete(deployment_quotes).where(deployment_quotes.c.period_start == period.start))

@@ -21,7 +21,7 @@ from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
 from .billing_errors_store import replace_errors
 from .reads import TenantRange, billed_subscriptions, tenant_ranges
 from .schema import deployment_usage, metered_resources, subscriptions
-from .sqlfuncs import (allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
+from .sqlfuncs import (MONTH_END_LOCK, allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
                        refresh_statistics)
 
 HOUR_US = 3_600_000_000
@@ -69,13 +69,17 @@ def usage_rows(period: Period) -> sa.Select:
 
 
 def broken_intervals(period: Period) -> sa.Select:
-    """Intervals that cannot be metered: ending before they start, or a negative size."""
+    """Intervals inside a subscription's window that cannot be metered: ending before they
+    start, or a negative size. A broken interval from another month does not block this one."""
     subs, m, _, joined = _overlaps(period)
-    ends_first = sa.and_(m.c.ended_at.is_not(None), epoch_us(m.c.ended_at) < epoch_us(m.c.started_at))
+    start = epoch_us(m.c.started_at)
+    starts_inside = sa.and_(start >= subs.c.ws, start < subs.c.we)
+    overlaps = sa.and_(start < subs.c.we, sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we) > subs.c.ws)
+    ends_first = sa.and_(m.c.ended_at.is_not(None), epoch_us(m.c.ended_at) < start, starts_inside)
     return (sa.select(subs.c.tenant_id, subs.c.id.label("subscription_id"), m.c.resource_kind,
                       m.c.resource_id, m.c.started_at, m.c.ended_at, m.c.quantity)
             .select_from(joined)
-            .where(sa.or_(ends_first, sa.cast(m.c.quantity, sa.Numeric) < 0)))
+            .where(sa.or_(ends_first, sa.and_(sa.cast(m.c.quantity, sa.Numeric) < 0, overlaps))))
 
 
 def _interval_error(r) -> BillingError:
@@ -91,7 +95,7 @@ def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
     """Replace the period's usage in one transaction; bad intervals are recorded per tenant."""
     result = UsageResult()
     with engine.begin() as conn:
-        lock_partition(conn, "deployment_usage", period.start)
+        lock_partition(conn, MONTH_END_LOCK, period.start)
         allow_large_sorts(conn)
         result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))

@@ -174,6 +174,14 @@ def test_mixed_currencies_for_one_tenant_is_bad_input():
     assert e.value.rule == "mixed_currencies" and "AUD, USD" in str(e.value)
 
 
+def test_a_meter_priced_as_another_resource_kind_is_bad_input():
+    wrong = Plan("studio", date(2026, 1, 1), "Studio", 5000, "AUD",
+                 (PlanMeter("droplet_hours", "volume", F(0), F(1)),))
+    with pytest.raises(BillingError) as e:
+        quote_subscription(book(wrong), APRIL, sub(), {"droplet_hours": F(10)})
+    assert e.value.rule == "meter_kind_mismatch" and "'droplet'" in str(e.value)
+
+
 def test_a_negative_price_in_the_book_is_bad_input():
     cheap = Plan("studio", date(2026, 1, 1), "Studio", -1, "AUD", ())
     with pytest.raises(BillingError) as e:

@@ -129,3 +129,12 @@ def test_the_daily_schedule_asks_for_the_month_just_ended_until_its_bill_is_stor
 ])
 def test_products_map_to_resource_kinds(product, kind):
     assert resource_kind(product) == kind
+
+
+def test_a_malformed_amount_fails_clearly_and_stores_nothing(engine, do_server, instance):
+    do_server.add_invoice("2026-04", [invoice_item("1,234.50", description="odd")], amount="1234.50")
+    result = run_cloud_invoices(instance)
+    assert not result.success
+    assert "DigitalOcean's invoice data is not what we expect" in failure_message(result)
+    assert "1,234.50" in failure_message(result)
+    assert rows(engine, t.cloud_invoices) == [] and rows(engine, t.cloud_invoice_items) == []

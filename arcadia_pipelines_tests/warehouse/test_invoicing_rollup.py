@@ -162,3 +162,25 @@ def test_bad_tenants_get_no_invoice_and_named_errors_while_others_are_invoiced(e
     assert result.created == ["ghost_plan"] and result.skipped_existing == ["good"]
     with engine.connect() as c:
         assert "ghost_plan" not in {e.tenant_id for e in period_errors(c, APRIL)}
+
+
+def test_force_reports_a_draft_it_cannot_recompute(engine):
+    w = World(engine).worked_example("good")
+    w.example_tenant("gone")
+    rollup(engine)
+    with engine.begin() as c:   # retroactively cancelled before April: nothing billable now
+        c.execute(sa.update(t.subscriptions).where(t.subscriptions.c.id == "sub-gone")
+                  .values(status="cancelled", ended_at=at(2026, 3, 1)))
+    result = rollup(engine, force=True)
+    assert result.recomputed == ["good"]
+    assert result.left_alone == {"gone": "draft kept: bad input or nothing billable now"}
+
+
+def test_a_broken_interval_from_another_month_does_not_block_this_one(engine):
+    w = World(engine).worked_example("old")
+    w.resource("dep-old", "ancient", at(2024, 3, 10), at(2024, 3, 9))
+    w.resource("dep-old", "ancient-vol", at(2024, 1, 1), at(2024, 2, 1), kind="volume", quantity=-5)
+    rollup(engine)
+    assert invoice_lines(engine, "old")[0]["total_cents"] == 7064
+    with engine.connect() as c:
+        assert period_errors(c, APRIL) == []

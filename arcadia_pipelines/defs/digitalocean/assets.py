@@ -80,7 +80,11 @@ def cloud_invoices(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                  for p in periods(context)]
     except DigitalOceanError as e:
         raise _failure("could not read DigitalOcean's invoices", e) from None
-    results = [write_cloud_invoice(warehouse.engine, period, invoice, items) for period, invoice, items in bills]
+    try:
+        results = [write_cloud_invoice(warehouse.engine, period, invoice, items) for period, invoice, items in bills]
+    except (KeyError, ValueError, ArithmeticError) as e:  # a field missing or not a number
+        raise dg.Failure(description=f"DigitalOcean's invoice data is not what we expect "
+                                     f"({type(e).__name__}: {e}); that month was not stored") from None
     for (period, _, _), r in zip(bills, results):
         if r.replaced:
             context.log.info(f"{period.label}: DigitalOcean re-issued its invoice; {names(r.replaced)} "
