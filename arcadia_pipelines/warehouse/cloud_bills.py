@@ -13,13 +13,14 @@ longest, the later one on a tie. Items nothing matches have no deployment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.digitalocean.money import amount_to_cents
+from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
 
 from .schema import cloud_invoice_items, cloud_invoices, metered_resources
 from .sqlfuncs import epoch_us, greatest, least, lock_partition
@@ -63,7 +64,7 @@ class CloudBillResult:
 
 
 def _timestamp(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc) if text else None
+    return parse_timestamp(text) if text else None
 
 
 def item_row(invoice_uuid: str, line_no: int, item: dict) -> dict:

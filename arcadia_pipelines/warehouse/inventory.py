@@ -23,7 +23,7 @@ tenant for a resource another tenant also claims is worse than billing nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.periods import as_utc
+from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
 
 from .metering_gaps import latest_observation
 from .schema import deployments, do_inventory_observations, metered_resources
@@ -53,20 +54,16 @@ class Observed:
     created_at: datetime
 
 
-def _timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
 def observed_droplet(d: dict) -> Observed:
     """A droplet (GPU droplets too) counts 1 per hour of its size."""
     return Observed("droplet", str(d["id"]), tuple(d.get("tags") or ()), d.get("size_slug") or d["size"]["slug"],
-                    Decimal(1), _timestamp(d["created_at"]))
+                    Decimal(1), parse_timestamp(d["created_at"]))
 
 
 def observed_volume(v: dict) -> Observed:
     """A volume counts its size in GB per hour."""
     return Observed("volume", str(v["id"]), tuple(v.get("tags") or ()), None, Decimal(v["size_gigabytes"]),
-                    _timestamp(v["created_at"]))
+                    parse_timestamp(v["created_at"]))
 
 
 @dataclass
