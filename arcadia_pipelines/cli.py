@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 from arcadia_pipelines.billing.errors import BillingError
-from arcadia_pipelines.billing.money import exact, to_decimal
+from arcadia_pipelines.billing.money import decimal_text, exact, to_decimal
 from arcadia_pipelines.billing.periods import Period
 
 
@@ -95,8 +95,8 @@ def cmd_quote(args) -> int:
         print(json.dumps({
             "period": period.label, "plan": args.plan, "country": args.country.upper(), "currency": t.currency,
             "lines": [{"kind": ln.kind, "resource_kind": ln.resource_kind, "meter": ln.meter,
-                       "description": ln.description, "quantity": str(to_decimal(ln.quantity)),
-                       "unit_price_cents": str(to_decimal(ln.unit_price_cents, 12)),
+                       "description": ln.description, "quantity": decimal_text(to_decimal(ln.quantity)),
+                       "unit_price_cents": decimal_text(to_decimal(ln.unit_price_cents, 12)),
                        "amount_cents": ln.amount_cents} for ln in lines],
             "subtotal_cents": t.subtotal_cents, "tax_cents": t.tax_cents, "total_cents": t.total_cents,
         }, indent=2))

@@ -53,6 +53,9 @@ def test_quote_and_invoice_agree_to_the_cent(engine, home):
         [(ln["kind"], ln["description"], ln["amount_cents"]) for ln in lines]
     assert (quote["subtotal_cents"], quote["tax_cents"], quote["total_cents"]) == \
         (inv["subtotal_cents"], inv["tax_cents"], inv["total_cents"]) == (6422, 642, 7064)
+    # decimals as people and JSON consumers read them, never exponent form
+    assert [(q["quantity"], q["unit_price_cents"]) for q in quote["lines"]] == \
+        [("1", "5000"), ("1", "750"), ("672", "1"), ("0.1", "6422")]
     text = cli("quote", "--plan", "studio", "--usage", "droplet_hours=1500", "--country", "NZ",
                "--period", "2026-04", env=home).stdout
     assert "50.12" in text and "GST" not in text   # 5000 + 12 h over; NZ has no tax rate

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from .errors import BillingError
-from .money import round_half_up
+from .money import round_ratio
 from .pricebook import TaxRate
 from .quote import QuoteLine, SubscriptionQuote
 
@@ -34,7 +34,7 @@ def invoice_totals(currency: str, subtotal_cents: int, tax_rate: TaxRate | None)
     """Tax is charged once on the tenant's subtotal, rounded half up; no rate -> no tax line."""
     if tax_rate is None:
         return InvoiceTotals(currency, subtotal_cents, 0, subtotal_cents, None)
-    tax = round_half_up(subtotal_cents * tax_rate.rate)
+    tax = round_ratio(subtotal_cents * tax_rate.rate.numerator, tax_rate.rate.denominator)
     line = QuoteLine("tax", None, None, tax_rate.description, tax_rate.rate,
                      Fraction(subtotal_cents), tax)
     return InvoiceTotals(currency, subtotal_cents, tax, subtotal_cents + tax, line)

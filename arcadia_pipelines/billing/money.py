@@ -26,29 +26,50 @@ def exact(value: object, what: str = "value") -> Fraction:
     raise TypeError(f"{what} must be a number, got {type(value).__name__}")
 
 
-def _ratio(value: Exact) -> tuple[int, int]:
-    """(numerator, denominator) without building a Fraction when the value already is one."""
-    if isinstance(value, (int, Fraction)):
+def ratio(value: Exact) -> tuple[int, int]:
+    """(numerator, denominator), d > 0, without building a Fraction when the value is not one.
+
+    Exact types are tested first: isinstance against Fraction's ABC is slow on this hot path."""
+    kind = type(value)
+    if kind is Decimal:
+        return value.as_integer_ratio()
+    if kind is int or kind is Fraction:
         return value.numerator, value.denominator
-    return value.as_integer_ratio()
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, Decimal)):
+        raise TypeError(f"expected an exact number (int, Decimal or Fraction), got {value!r}")
+    q = Fraction(value)
+    return q.numerator, q.denominator
 
 
-def round_half_up(value: Exact) -> int:
-    """Round to a whole number, halves away from zero (Decimal's ROUND_HALF_UP), exactly.
-
-    Integer arithmetic on the ratio: floor(|n|/d + 1/2) = (2|n| + d) // 2d."""
-    n, d = _ratio(value)
+def round_ratio(n: int, d: int) -> int:
+    """n / d (d > 0) rounded to a whole number, halves away from zero, in integer arithmetic:
+    floor(|n|/d + 1/2) = (2|n| + d) // 2d."""
     magnitude = (2 * abs(n) + d) // (2 * d)
     return magnitude if n >= 0 else -magnitude
 
 
+def round_half_up(value: Exact) -> int:
+    """Round to a whole number, halves away from zero (Decimal's ROUND_HALF_UP), exactly."""
+    return round_ratio(*ratio(value))
+
+
 def to_decimal(value: Exact, places: int = 6) -> Decimal:
-    """A Decimal for storage and display; exact when the value has at most `places` decimals."""
-    n, d = _ratio(value)
-    scaled = (2 * abs(n) * 10**places + d) // (2 * d)
-    if not scaled:
-        return Decimal(0)
-    return Decimal(scaled if n >= 0 else -scaled).scaleb(-places).normalize()
+    """A Decimal for storage and display; exact when the value has at most `places` decimals.
+
+    Trailing zeros are dropped but whole numbers keep exponent 0 (1500, not 1.5E+3)."""
+    n, d = ratio(value)
+    unit = 10**places
+    scaled = (2 * abs(n) * unit + d) // (2 * d)
+    if n < 0:
+        scaled = -scaled
+    if not scaled % unit:
+        return Decimal(scaled // unit)
+    return Decimal(scaled).scaleb(-places).normalize()
+
+
+def decimal_text(value: Decimal) -> str:
+    """Fixed-point text of a Decimal, never exponent form ('0.000000000001', not '1E-12')."""
+    return f"{value:f}"
 
 
 def format_cents(cents: int) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
+from functools import cached_property
 
 UTC = timezone.utc
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
@@ -34,11 +35,11 @@ class Period:
         if self.start.day != 1:
             raise ValueError(f"a period starts on the first of a month, not {self.start}")
 
-    @property
+    @cached_property
     def end(self) -> date:
         return (self.start + timedelta(days=32)).replace(day=1)
 
-    @property
+    @cached_property
     def days(self) -> int:
         return (self.end - self.start).days
 
@@ -50,11 +51,11 @@ class Period:
     def label(self) -> str:
         return self.start.strftime("%Y-%m")
 
-    @property
+    @cached_property
     def start_at(self) -> datetime:
         return datetime.combine(self.start, time(), UTC)
 
-    @property
+    @cached_property
     def end_at(self) -> datetime:
         return datetime.combine(self.end, time(), UTC)
 

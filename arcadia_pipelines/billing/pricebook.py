@@ -60,7 +60,7 @@ class TaxRate:
     name: str
     rate: Fraction
 
-    @property
+    @cached_property
     def description(self) -> str:
         return f"{self.name} {to_decimal(self.rate * 100, 4):f}%"
 
@@ -111,6 +111,10 @@ class PriceBook:
     plans: Versions[Plan]
     addons: Versions[Addon]
     tax_rates: Versions[TaxRate]
+    # What the quote engine derives from one version for one proration (prorated lines and
+    # allowances), computed once per book: a month-end prices the same few combinations
+    # for every subscription.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, plans: Iterable[Plan], addons: Iterable[Addon],

@@ -8,15 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Mapping, NoReturn
+from functools import cached_property
+from typing import Callable, Mapping, NoReturn
 
 from .errors import BillingError
-from .money import round_half_up, to_decimal
+from .money import Exact, ratio, round_ratio, to_decimal
 from .periods import Period, Window, as_utc
-from .pricebook import METER_RESOURCE_KINDS, PriceBook
+from .pricebook import METER_RESOURCE_KINDS, Addon, Plan, PlanMeter, PriceBook
 
 KIND_ORDER = {"plan_base": 0, "addon": 1, "overage": 2, "tax": 3}
-NOTHING_USED = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,6 @@ class SubscriptionQuote:
         return sum(line.amount_cents for line in self.lines)
 
 
-def _line(kind, resource_kind, meter, description, quantity, unit_price) -> QuoteLine:
-    """Rule 4: the amount is rounded half up to whole cents once, from the exact product."""
-    return QuoteLine(kind, resource_kind, meter, description, quantity, unit_price,
-                     round_half_up(quantity * unit_price))
-
-
 def check_terms(sub: SubscriptionTerms) -> None:
     """Subscription-level bad input that no price book can fix."""
     def bad(rule, message):
@@ -83,7 +77,7 @@ def check_terms(sub: SubscriptionTerms) -> None:
 
 
 def quote_subscription(book: PriceBook, period: Period, sub: SubscriptionTerms,
-                       usage: Mapping[str, Fraction]) -> SubscriptionQuote | None:
+                       usage: Mapping[str, Exact]) -> SubscriptionQuote | None:
     """Lines for `sub` in `period`, or None when its [started_at, ended_at) misses the period.
 
     `usage` maps meter -> quantity measured inside the subscription's window.
@@ -98,44 +92,103 @@ def quote_subscription(book: PriceBook, period: Period, sub: SubscriptionTerms,
         raise BillingError(e.rule, e.message, tenant_id=sub.tenant_id, subscription_id=sub.id) from None
 
 
-def _price(book, period, sub, window, usage) -> SubscriptionQuote:
-    f = window.proration
+def _price(book: PriceBook, period: Period, sub: SubscriptionTerms, window: Window,
+           usage: Mapping[str, Exact]) -> SubscriptionQuote:
+    days, month = window.days_touched, period.days
     plan = book.plans.require(sub.plan_code, period.start)
     if plan.has_negative_price:
         _negative_price(f"plan {plan.code!r}")
-    days = f"{f.numerator}/{f.denominator} of the month" if f != 1 else "full month"
-    lines = [_line("plan_base", "plan", None, f"Plan: {plan.name} ({days})", f,
-                   Fraction(plan.base_price_cents))]
+    prorated = _derived(book, ("plan", plan.code, plan.effective_from, days, month),
+                        lambda: _prorate_plan(plan, Fraction(days, month)))
+    lines = [prorated.base]
     for code, qty in sub.addons:
         addon = book.addons.require(code, period.start)
         if addon.price_cents < 0:
             _negative_price(f"addon {addon.code!r}")
         if qty:
-            lines.append(_line("addon", addon.resource_kind, None, f"Addon: {addon.code}",
-                               qty * f, Fraction(addon.price_cents)))
-    unknown = usage.keys() - METER_RESOURCE_KINDS.keys()
-    if unknown:
-        raise BillingError("unknown_meter", f"usage for unknown meter(s) {sorted(unknown)}")
-    for m in plan.meters:
-        if m.meter not in METER_RESOURCE_KINDS:
-            raise BillingError("unknown_meter", f"plan {plan.code!r} prices unknown meter {m.meter!r}")
-        if m.resource_kind != METER_RESOURCE_KINDS[m.meter]:
-            raise BillingError("meter_kind_mismatch", f"plan {plan.code!r} says {m.meter} counts "
-                               f"{m.resource_kind!r}; it counts {METER_RESOURCE_KINDS[m.meter]!r}")
-        used = usage.get(m.meter, NOTHING_USED)
-        if used < 0:
-            raise BillingError("negative_usage", f"{m.meter} usage is {used}")
-        included = m.included_quantity * f
-        if used > included:
-            lines.append(_line("overage", m.resource_kind, m.meter,
-                               f"Overage: {m.meter} ({_num(used)} used, {_num(included)} included)",
-                               used - included, m.overage_unit_price_cents))
+            lines.append(_derived(book, ("addon", addon.code, addon.effective_from, qty, days, month),
+                                  lambda: _addon_line(addon, qty, Fraction(days, month))))
+    if usage.keys() - METER_RESOURCE_KINDS.keys():
+        raise BillingError("unknown_meter", f"usage for unknown meter(s) "
+                                            f"{sorted(usage.keys() - METER_RESOURCE_KINDS.keys())}")
+    for allowance in prorated.allowances:
+        line = allowance.overage(usage.get(allowance.meter.meter, 0))
+        if line:
+            lines.append(line)
     return SubscriptionQuote(sub, plan.currency, window, tuple(lines))
+
+
+def _derived(book: PriceBook, key: tuple, compute: Callable[[], object]):
+    """compute(), once per price book and key (a price version and a proration): a month-end
+    asks for the same few of them for every subscription."""
+    found = book.derived.get(key)
+    if found is None:
+        found = book.derived[key] = compute()
+    return found
+
+
+def _line(kind, resource_kind, meter, description, quantity: Fraction, unit_price: Fraction) -> QuoteLine:
+    """Rule 4: the amount is rounded half up to whole cents once, from the exact product."""
+    amount = round_ratio(quantity.numerator * unit_price.numerator, quantity.denominator * unit_price.denominator)
+    return QuoteLine(kind, resource_kind, meter, description, quantity, unit_price, amount)
+
+
+@dataclass(frozen=True)
+class _Allowance:
+    """One plan meter over one proration: usage above `included` is overage."""
+
+    meter: PlanMeter
+    included: Fraction
+    problem: tuple[str, str] | None  # (rule, message): a plan meter the engine cannot price
+
+    @cached_property
+    def included_text(self) -> str:
+        return _num(self.included)
+
+    def overage(self, used: Exact) -> QuoteLine | None:
+        if self.problem:
+            raise BillingError(*self.problem)
+        m, inc = self.meter, self.included
+        n, d = ratio(used)
+        if n < 0:
+            raise BillingError("negative_usage", f"{m.meter} usage is {used}")
+        over = n * inc.denominator - inc.numerator * d
+        if over <= 0:
+            return None
+        return _line("overage", m.resource_kind, m.meter,
+                     f"Overage: {m.meter} ({_num(used)} used, {self.included_text} included)",
+                     Fraction(over, d * inc.denominator), m.overage_unit_price_cents)
+
+
+@dataclass(frozen=True)
+class _ProratedPlan:
+    base: QuoteLine
+    allowances: tuple[_Allowance, ...]
+
+
+def _prorate_plan(plan: Plan, f: Fraction) -> _ProratedPlan:
+    days = f"{f.numerator}/{f.denominator} of the month" if f != 1 else "full month"
+    base = _line("plan_base", "plan", None, f"Plan: {plan.name} ({days})", f, Fraction(plan.base_price_cents))
+    return _ProratedPlan(base, tuple(_Allowance(m, m.included_quantity * f, _meter_problem(plan, m))
+                                     for m in plan.meters))
+
+
+def _meter_problem(plan: Plan, m: PlanMeter) -> tuple[str, str] | None:
+    if m.meter not in METER_RESOURCE_KINDS:
+        return "unknown_meter", f"plan {plan.code!r} prices unknown meter {m.meter!r}"
+    if m.resource_kind != METER_RESOURCE_KINDS[m.meter]:
+        return "meter_kind_mismatch", (f"plan {plan.code!r} says {m.meter} counts {m.resource_kind!r}; "
+                                       f"it counts {METER_RESOURCE_KINDS[m.meter]!r}")
+    return None
+
+
+def _addon_line(addon: Addon, qty: int, f: Fraction) -> QuoteLine:
+    return _line("addon", addon.resource_kind, None, f"Addon: {addon.code}", qty * f, Fraction(addon.price_cents))
 
 
 def _negative_price(what: str) -> NoReturn:
     raise BillingError("negative_price", f"{what} has a negative price or allowance")
 
 
-def _num(q: Fraction) -> str:
+def _num(q: Exact) -> str:
     return f"{to_decimal(q, 2):f}"

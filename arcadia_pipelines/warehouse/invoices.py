@@ -26,6 +26,7 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 
 from .billing_errors_store import failed_tenants, replace_errors
+from .gcpause import cyclic_gc_paused
 from .reads import TenantRange, load_price_book, tenant_ranges
 from .schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
 from .sqlfuncs import MONTH_END_LOCK, allow_large_sorts, bulk_insert, lock_partition, refresh_statistics
@@ -123,7 +124,7 @@ def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
 
 def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
     result = InvoicesResult()
-    with engine.begin() as conn:
+    with cyclic_gc_paused(), engine.begin() as conn:
         lock_partition(conn, MONTH_END_LOCK, period.start)
         allow_large_sorts(conn)
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
@@ -132,7 +133,9 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> In
             _write_batch(conn, run, tenant_range, result)
         replace_errors(conn, period, "invoices", result.errors)
         if result.lines_written:
-            refresh_statistics(conn, tenant_invoices, tenant_invoice_lines)
+            i = tenant_invoices
+            refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
+                               tenant_invoice_lines.c.invoice_id)
     return result
 
 

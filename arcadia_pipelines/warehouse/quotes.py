@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
+from decimal import Decimal
 from itertools import groupby
 from typing import Iterator
 
@@ -22,6 +22,7 @@ from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import SubscriptionQuote, quote_subscription
 
 from .billing_errors_store import failed_tenants, replace_errors
+from .gcpause import cyclic_gc_paused
 from .reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from .schema import deployment_quotes, deployment_usage
 from .sqlfuncs import MONTH_END_LOCK, bulk_insert, lock_partition, refresh_statistics
@@ -36,12 +37,12 @@ class QuotesResult:
     errors: list[BillingError] = field(default_factory=list)
 
 
-def _usage(conn: sa.Connection, period: Period, tenant_range: TenantRange) -> dict[str, dict[str, Fraction]]:
+def _usage(conn: sa.Connection, period: Period, tenant_range: TenantRange) -> dict[str, dict[str, Decimal]]:
     u = deployment_usage
-    usage: dict[str, dict[str, Fraction]] = defaultdict(dict)
+    usage: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for r in conn.execute(sa.select(u.c.subscription_id, u.c.meter, u.c.quantity)
                           .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))):
-        usage[r.subscription_id][r.meter] = Fraction(r.quantity)
+        usage[r.subscription_id][r.meter] = r.quantity
     return usage
 
 
@@ -74,15 +75,17 @@ def quote_tenants(conn: sa.Connection, period: Period, book: PriceBook, skip: se
         yield tenant_id, [] if errors else quotes, errors
 
 
-def quote_rows(period: Period, quote: SubscriptionQuote) -> list[dict]:
-    sub = quote.subscription
-    return [{"period_start": period.start, "subscription_id": sub.id, "line_no": n,
-             "tenant_id": sub.tenant_id, "deployment_id": sub.deployment_id,
-             "window_start": quote.window.start_at, "window_end": quote.window.end_at, "kind": line.kind,
-             "resource_kind": line.resource_kind, "meter": line.meter,
-             "description": line.description, "quantity": to_decimal(line.quantity),
-             "unit_price_cents": to_decimal(line.unit_price_cents, 12), "amount_cents": line.amount_cents,
-             "currency": quote.currency}
+QUOTE_COLUMNS = ("period_start", "subscription_id", "line_no", "tenant_id", "deployment_id", "window_start",
+                 "window_end", "kind", "resource_kind", "meter", "description", "quantity", "unit_price_cents",
+                 "amount_cents", "currency")
+
+
+def quote_rows(period: Period, quote: SubscriptionQuote) -> list[tuple]:
+    """The quote's `deployment_quotes` rows, values in QUOTE_COLUMNS order."""
+    sub, start, end = quote.subscription, quote.window.start_at, quote.window.end_at
+    return [(period.start, sub.id, n, sub.tenant_id, sub.deployment_id, start, end, line.kind, line.resource_kind,
+             line.meter, line.description, to_decimal(line.quantity), to_decimal(line.unit_price_cents, 12),
+             line.amount_cents, quote.currency)
             for n, line in enumerate(quote.lines, start=1)]
 
 
@@ -90,7 +93,7 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
     """Replace the period's quotes in one transaction."""
     result = QuotesResult()
     amounts = result.amount_cents_by_currency
-    with engine.begin() as conn:
+    with cyclic_gc_paused(), engine.begin() as conn:
         lock_partition(conn, MONTH_END_LOCK, period.start)
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
@@ -102,10 +105,11 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
                 result.errors += errors
                 result.tenants += bool(quotes)
                 result.subscriptions += len(quotes)
-            bulk_insert(conn, deployment_quotes, rows)
+            bulk_insert(conn, deployment_quotes, rows, QUOTE_COLUMNS)
             result.rows += len(rows)
-            for row in rows:
-                amounts[row["currency"]] = amounts.get(row["currency"], 0) + row["amount_cents"]
+            for *_, amount, currency in rows:
+                amounts[currency] = amounts.get(currency, 0) + amount
         replace_errors(conn, period, "quotes", result.errors)
-        refresh_statistics(conn, deployment_quotes)
+        q = deployment_quotes
+        refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
     return result

@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
+from itertools import groupby
+from operator import itemgetter
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -83,15 +85,19 @@ def billed_subscriptions(period: Period) -> sa.Select:
 
 def billed_terms(conn: sa.Connection, period: Period,
                  tenant_range: TenantRange = TenantRange()) -> list[tuple[SubscriptionTerms, str | None]]:
-    """Each billed subscription's terms with its addons, and its deployment's tenant."""
-    billed = billed_subscriptions(period).where(*tenant_range.where(subscriptions.c.tenant_id)).subquery()
-    sub_addons = defaultdict(list)
-    q = (sa.select(subscription_addons)
-         .where(subscription_addons.c.subscription_id.in_(sa.select(billed.c.id)))
-         .order_by(subscription_addons.c.subscription_id, subscription_addons.c.addon_code))
-    for r in conn.execute(q):
-        sub_addons[r.subscription_id].append((r.addon_code, r.quantity))
-    return [(SubscriptionTerms(r.id, r.tenant_id, r.deployment_id, r.plan_code, r.status,
-                               r.started_at, r.ended_at, tuple(sub_addons[r.id])),
-             r.deployment_tenant_id)
-            for r in conn.execute(sa.select(billed).order_by(billed.c.tenant_id, billed.c.id))]
+    """Each billed subscription's terms with its addons, and its deployment's tenant, in
+    (tenant, subscription) order. One query: a subscription's addons are consecutive rows."""
+    s, a = subscriptions, subscription_addons
+    billed = billed_subscriptions(period).outerjoin(a, a.c.subscription_id == s.c.id)
+    rows = conn.execute(billed.with_only_columns(
+        s.c.id, s.c.tenant_id, s.c.deployment_id, s.c.plan_code, s.c.status, s.c.started_at, s.c.ended_at,
+        deployments.c.tenant_id, a.c.addon_code, a.c.quantity)
+        .where(*tenant_range.where(s.c.tenant_id)).order_by(s.c.tenant_id, s.c.id, a.c.addon_code))
+    billed_list = []
+    for _, group in groupby(rows, key=itemgetter(0)):
+        first, *more = group
+        sub_id, tenant_id, deployment_id, plan_code, status, started_at, ended_at, deployment_tenant, code, qty = first
+        addons = ((code, qty),) + tuple((r[8], r[9]) for r in more) if code is not None else ()
+        billed_list.append((SubscriptionTerms(sub_id, tenant_id, deployment_id, plan_code, status, started_at,
+                                              ended_at, addons), deployment_tenant))
+    return billed_list

@@ -6,7 +6,8 @@ import io
 import re
 import zlib
 from datetime import date
-from typing import Callable
+from operator import itemgetter
+from typing import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -84,12 +85,19 @@ def allow_large_sorts(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
 
-def refresh_statistics(conn: sa.Connection, *tables: sa.Table) -> None:
-    """ANALYZE what a stage just wrote, inside its transaction, so that the next stage (which
-    starts before autovacuum notices) plans its joins on this month's rows, not on none. A
-    sample of at most 30,000 rows per table, so the cost does not grow with the month."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE " + ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables))
+def refresh_statistics(conn: sa.Connection, *columns: sa.Column) -> None:
+    """ANALYZE the columns a later stage filters and joins on, of tables a stage just wrote,
+    inside its transaction, so that the next stage (which starts before autovacuum notices)
+    plans on this month's rows, not on none. Row counts are refreshed with them; limiting the
+    columns keeps it a few milliseconds (a sample of at most 30,000 rows per table)."""
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer
+    by_table: dict[sa.Table, list[str]] = {}
+    for column in columns:
+        by_table.setdefault(column.table, []).append(quote.quote(column.name))
+    conn.exec_driver_sql("ANALYZE " + ", ".join(f"{quote.format_table(t)} ({', '.join(names)})"
+                                                for t, names in by_table.items()))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -105,53 +113,63 @@ def _copy_text(value) -> str:
     return str(value)
 
 
-def _column_values(column: sa.Column, dialect: sa.Dialect, render: Callable | None) -> Callable:
-    """render(bind processing of the column's type(v)), remembered per distinct value: a month-end
-    writes the same few moments, prices and quantities over and over, and exact-decimal binding
-    validates each one through a Fraction."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return render or (lambda v: v)
+def _by_value(column: sa.Column) -> bool:
+    """Whether equal values of the column bind alike (not so for Decimal('1.0') and Decimal('1'))."""
     try:
-        moments = issubclass(column.type.python_type, date)
+        return issubclass(column.type.python_type, (str, int, date))
     except NotImplementedError:
-        moments = False
-    done: dict = {}
-
-    def value(v):
-        key = v if moments else (v.__class__, str(v))  # str(v): Decimal('1.0') and Decimal('1') differ
-        if key not in done:
-            done[key] = process(v) if render is None else render(process(v))
-        return done[key]
-    return value
+        return False
 
 
-def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert many rows (dicts with the same keys) in one round trip, inside the caller's transaction.
+def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], dialect: sa.Dialect,
+                 render: Callable | None) -> Iterator[tuple]:
+    """The rows (values in `names` order) as tuples of what the driver takes: each value
+    through its column type's bind processing, then `render`.
+
+    Column by column, each distinct value is converted once and the rest is done by map and zip:
+    a month-end writes the same few moments, prices and kinds over and over, and per-value
+    Python calls were most of the cost of a bulk write."""
+    columns = list(zip(*rows))
+    for i, name in enumerate(names):
+        column = table.c[name]
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is None and render is None:
+            continue
+        convert = (lambda v: render(process(v))) if process and render else process or render
+        keys = columns[i] if _by_value(column) else list(map(str, columns[i]))
+        done = {k: convert(v) for k, v in dict(zip(keys, columns[i])).items()}
+        columns[i] = map(done.__getitem__, keys)
+    return zip(*columns)
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Sequence[tuple],
+                columns: Sequence[str] | None = None) -> None:
+    """Insert many rows in one round trip, inside the caller's transaction: dicts with the same
+    keys, or tuples of values for `columns`.
 
     COPY on psycopg2, the driver's executemany on SQLite, each value through its column type's
     bind processing: several times faster than SQLAlchemy's per-row parameter handling, which
     dominated the month-end writes."""
     if not rows:
         return
+    if columns is None:
+        columns = list(rows[0])
+        rows = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else [(r[columns[0]],) for r in rows]
     dialect = conn.dialect
     if dialect.driver not in ("psycopg2", "pysqlite"):
-        conn.execute(sa.insert(table), rows)
+        conn.execute(sa.insert(table), [dict(zip(columns, r)) for r in rows])
         return
-    names = list(rows[0])
     into = f"{dialect.identifier_preparer.format_table(table)} " \
-           f"({', '.join(dialect.identifier_preparer.quote(n) for n in names)})"
-    copy = dialect.driver == "psycopg2"
-    values = [(n, _column_values(table.c[n], dialect, _copy_text if copy else None)) for n in names]
+           f"({', '.join(dialect.identifier_preparer.quote(n) for n in columns)})"
     cursor = conn.connection.cursor()
     try:
-        if copy:
+        if dialect.driver == "psycopg2":
             buf = io.StringIO()
-            buf.writelines("\t".join([f(row[n]) for n, f in values]) + "\n" for row in rows)
+            buf.writelines("\t".join(values) + "\n" for values in _driver_rows(table, columns, rows, dialect, _copy_text))
             buf.seek(0)
             cursor.copy_expert(f"COPY {into} FROM STDIN", buf)
         else:
-            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})",
-                               ([f(row[n]) for n, f in values] for row in rows))
+            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(columns))})",
+                               _driver_rows(table, columns, rows, dialect, None))
     finally:
         cursor.close()

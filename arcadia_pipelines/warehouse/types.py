@@ -8,11 +8,12 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.billing.money import exact, to_decimal
+from arcadia_pipelines.billing.money import decimal_text, exact, to_decimal
 
 
 class ExactDecimal(sa.types.TypeDecorator):
-    """NUMERIC on PostgreSQL; decimal text on SQLite, whose NUMERIC would round through float."""
+    """NUMERIC on PostgreSQL; on SQLite fixed-point decimal text (its NUMERIC would round
+    through float), which BI tools read as a number."""
 
     impl = sa.Numeric
     cache_ok = True
@@ -30,7 +31,7 @@ class ExactDecimal(sa.types.TypeDecorator):
         else:
             q = exact(value)
             d = Decimal(value) if isinstance(value, (int, Decimal)) else to_decimal(q, 12)
-        return str(d) if dialect.name == "sqlite" else d
+        return decimal_text(d) if dialect.name == "sqlite" else d
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -62,6 +63,10 @@ class UtcDateTime(sa.types.TypeDecorator):
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    @property
+    def python_type(self):
+        return datetime
 
 
 def fraction(value: Decimal | None) -> Fraction | None:

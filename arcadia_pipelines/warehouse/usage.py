@@ -1,9 +1,11 @@
 """`deployment_usage`: each billed subscription's metered quantity inside its window.
 
-Set-based SQL aggregates every lifetime interval in the database. On PostgreSQL the exact
-NUMERIC product of whole hours and size is summed and inserted by that same statement. SQLite
-keeps sizes as decimal text that its arithmetic would turn into floats, so there Python
-multiplies (exact decimals), a batch of tenants at a time, and bulk-inserts the result.
+Set-based SQL aggregates every lifetime interval in the database, and the same statement sums
+the product of whole hours and size and inserts it: exact on PostgreSQL (NUMERIC), and on SQLite
+as long as the month's sizes are whole numbers (droplets count 1, volumes whole gigabytes), which
+its integer arithmetic keeps exact. SQLite keeps sizes as decimal text that its arithmetic would
+turn into floats, so for a month with a fractional size Python multiplies instead (exact
+decimals), a batch of tenants at a time, and bulk-inserts the result.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
 
 from .billing_errors_store import replace_errors
-from .reads import TenantRange, billed_subscriptions, tenant_ranges
+from .gcpause import cyclic_gc_paused
+from .reads import TenantRange, billed_subscriptions, micros, tenant_ranges
 from .schema import deployment_usage, metered_resources, subscriptions
 from .sqlfuncs import (MONTH_END_LOCK, allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
                        refresh_statistics)
@@ -68,6 +71,17 @@ def usage_rows(period: Period) -> sa.Select:
             .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind))
 
 
+def fractional_sizes(period: Period) -> sa.Select:
+    """A metered interval overlapping the period whose size text is not a whole number (or is
+    negative): SQLite's arithmetic on it would go through float."""
+    m = metered_resources
+    return (sa.select(m.c.resource_id)
+            .where(m.c.resource_kind.in_(METER_OF_KIND), epoch_us(m.c.started_at) < micros(period.end_at),
+                   sa.func.coalesce(epoch_us(m.c.ended_at), micros(period.end_at)) > micros(period.start_at),
+                   sa.cast(m.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text)))
+            .limit(1))
+
+
 def broken_intervals(period: Period) -> sa.Select:
     """Intervals inside a subscription's window that cannot be metered: ending before they
     start, or a negative size. A broken interval from another month does not block this one."""
@@ -94,18 +108,19 @@ def _interval_error(r) -> BillingError:
 def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
     """Replace the period's usage in one transaction; bad intervals are recorded per tenant."""
     result = UsageResult()
-    with engine.begin() as conn:
+    with cyclic_gc_paused(), engine.begin() as conn:
         lock_partition(conn, MONTH_END_LOCK, period.start)
         allow_large_sorts(conn)
         result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" or not conn.execute(fractional_sizes(period)).first():
             _insert_in_database(conn, period, result)
         else:
             for tenant_range in tenant_ranges(conn):
                 _insert_from_python(conn, period, tenant_range, result)
         replace_errors(conn, period, "usage", result.errors)
-        refresh_statistics(conn, deployment_usage)
+        u = deployment_usage
+        refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
     return result
 
 

@@ -65,6 +65,21 @@ def test_partial_hours_round_up_per_interval_and_volumes_count_gigabyte_hours(en
     assert usage == {"droplet_hours": Decimal(1 + 1 + 2 + 1), "volume_gb_hours": Decimal(1800)}
 
 
+def test_fractional_sizes_are_metered_exactly_beside_whole_ones(engine):
+    """Sizes are whole numbers in practice; a fractional one must never go through float,
+    which holds about 16 digits."""
+    w = World(engine)
+    w.plan("studio", 0, meters=[("volume_gb_hours", "volume", 0, "0.1")])
+    for n in (1, 2):
+        w.tenant(f"t{n}").deployment(f"d{n}", f"t{n}").subscription(f"s{n}", f"t{n}", f"d{n}", "studio", at(2026, 4, 1))
+    w.resource("d1", "v1", at(2026, 4, 30, 21), kind="volume", quantity="0.1000000000000000001",
+               size_slug=None)
+    w.resource("d2", "v2", at(2026, 4, 30, 21), kind="volume", quantity=7, size_slug=None)
+    rollup(engine)
+    usage = {u["subscription_id"]: u["quantity"] for u in rows(engine, t.deployment_usage)}
+    assert usage == {"s1": Decimal("0.3000000000000000003"), "s2": Decimal(21)}  # 3 h each
+
+
 def test_usage_is_split_between_subscriptions_at_a_plan_change(engine):
     w = World(engine)
     w.plan("starter", 1500, meters=[("droplet_hours", "droplet", 744, "1.5")])

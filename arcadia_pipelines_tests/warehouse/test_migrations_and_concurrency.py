@@ -4,12 +4,13 @@ import threading
 from decimal import Decimal
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-from arcadia_pipelines.warehouse.migrate import VERSION_TABLE, upgrade
+from arcadia_pipelines.warehouse.migrate import VERSION_TABLE, alembic_config, upgrade
 from arcadia_pipelines_tests.builders import World, rows
 
 from .rollup import rollup
@@ -26,9 +27,27 @@ def test_migrations_build_exactly_the_schema_the_code_uses(engine):
 
 
 def test_numeric_columns_keep_every_digit(engine):
-    World(engine).plan("p", 0, meters=[("droplet_hours", "droplet", "0.1", "0.000000000001")])
+    World(engine).plan("p", 0, meters=[("droplet_hours", "droplet", "1.5E+3", "0.000000000001")])
     [m] = rows(engine, t.plan_meters)
-    assert (m["included_quantity"], m["overage_unit_price_cents"]) == (Decimal("0.1"), Decimal("1E-12"))
+    assert (m["included_quantity"], m["overage_unit_price_cents"]) == (Decimal(1500), Decimal("1E-12"))
+    with engine.connect() as c:  # what a BI tool reads: fixed-point text on SQLite, NUMERIC on PostgreSQL
+        stored = c.exec_driver_sql("SELECT CAST(included_quantity AS TEXT), "
+                                   "CAST(overage_unit_price_cents AS TEXT) FROM plan_meters").one()
+    assert tuple(stored) == ("1500", "0.000000000001")
+
+
+def test_upgrading_sqlite_rewrites_exponent_form_decimals(tmp_path):
+    """Warehouses written before 0005 held some decimals as '1.5E+3'."""
+    engine = create_warehouse_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as c:
+        command.upgrade(alembic_config(c), "0004")
+        c.exec_driver_sql("INSERT INTO plans VALUES ('p', '2026-01-01', 'P', 5000, 'AUD')")
+        c.exec_driver_sql("INSERT INTO plan_meters VALUES ('p', '2026-01-01', 'droplet_hours', 'droplet', "
+                          "'1.5E+3', '1E-12')")
+    upgrade(engine)
+    with engine.connect() as c:
+        assert tuple(c.exec_driver_sql("SELECT included_quantity, overage_unit_price_cents FROM plan_meters")
+                     .one()) == ("1500", "0.000000000001")
 
 
 def test_two_rollups_of_one_month_at_once_leave_one_invoice_per_tenant(warehouse_url):
