@@ -30,7 +30,9 @@ def redacted(url: str) -> str:
 def create_warehouse_engine(url: str | None = None) -> sa.Engine:
     url = url or warehouse_url()
     if make_url(url).get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        # check_same_thread off: a stage's write-behind thread inserts on the stage's connection
+        # (never at the same time as the stage itself uses it)
+        engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

@@ -1,7 +1,8 @@
 """`deployment_quotes`: the quote engine's lines for every billed subscription of a period.
 
 Tenants are quoted a batch at a time (memory stays flat as tenants grow) and each batch's lines
-are bulk-inserted, all in the stage's one transaction.
+are bulk-inserted, all in the stage's one transaction; a batch is inserted while the next one
+is quoted.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from arcadia_pipelines.billing.invoice import one_currency
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
-from arcadia_pipelines.billing.quote import SubscriptionQuote, quote_subscription
+from arcadia_pipelines.billing.quote import SubscriptionQuote, SubscriptionTerms, quote_subscription
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .gcpause import cyclic_gc_paused
 from .reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from .schema import deployment_quotes, deployment_usage
-from .sqlfuncs import MONTH_END_LOCK, bulk_insert, lock_partition, refresh_statistics
+from .sqlfuncs import MONTH_END_LOCK, lock_partition, refresh_statistics
+from .write_behind import WriteBehind
 
 
 @dataclass
@@ -37,21 +39,29 @@ class QuotesResult:
     errors: list[BillingError] = field(default_factory=list)
 
 
-def _usage(conn: sa.Connection, period: Period, tenant_range: TenantRange) -> dict[str, dict[str, Decimal]]:
+@dataclass(frozen=True)
+class _Batch:
+    """What the quote engine needs for a range of tenants, read before it starts."""
+
+    usage: dict[str, dict[str, Decimal]]  # subscription -> meter -> quantity
+    billed: list[tuple[SubscriptionTerms, str | None]]  # terms and the deployment's tenant
+
+
+def _read_batch(conn: sa.Connection, period: Period, tenant_range: TenantRange) -> _Batch:
     u = deployment_usage
     usage: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for r in conn.execute(sa.select(u.c.subscription_id, u.c.meter, u.c.quantity)
-                          .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))):
-        usage[r.subscription_id][r.meter] = r.quantity
-    return usage
+    for subscription_id, meter, quantity in conn.execute(
+            sa.select(u.c.subscription_id, u.c.meter, u.c.quantity)
+            .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))):
+        usage[subscription_id][meter] = quantity
+    return _Batch(usage, billed_terms(conn, period, tenant_range))
 
 
-def quote_tenants(conn: sa.Connection, period: Period, book: PriceBook, skip: set[str],
-                  tenant_range: TenantRange) -> Iterator[tuple[str, list[SubscriptionQuote], list[BillingError]]]:
-    """Each tenant of the range with its quotes, or, when any of its input is bad, with its
-    errors and no quotes. One tenant at a time, so few quote objects are alive at once."""
-    usage = _usage(conn, period, tenant_range)
-    for tenant_id, billed in groupby(billed_terms(conn, period, tenant_range), key=lambda b: b[0].tenant_id):
+def quote_tenants(batch: _Batch, period: Period, book: PriceBook,
+                  skip: set[str]) -> Iterator[tuple[str, list[SubscriptionQuote], list[BillingError]]]:
+    """Each tenant of the batch with its quotes, or, when any of its input is bad, with its
+    errors and no quotes."""
+    for tenant_id, billed in groupby(batch.billed, key=lambda b: b[0].tenant_id):
         if tenant_id in skip:
             continue
         quotes, errors = [], []
@@ -62,7 +72,7 @@ def quote_tenants(conn: sa.Connection, period: Period, book: PriceBook, skip: se
                                        f"deployment {terms.deployment_id} belongs to "
                                        f"{deployment_tenant or 'no tenant'}",
                                        tenant_id=terms.tenant_id, subscription_id=terms.id)
-                quote = quote_subscription(book, period, terms, usage.get(terms.id, {}))
+                quote = quote_subscription(book, period, terms, batch.usage.get(terms.id, {}))
                 if quote:
                     quotes.append(quote)
             except BillingError as e:
@@ -75,6 +85,8 @@ def quote_tenants(conn: sa.Connection, period: Period, book: PriceBook, skip: se
         yield tenant_id, [] if errors else quotes, errors
 
 
+# Small batches: while one is inserted (on the write-behind thread) the next is quoted.
+QUOTE_BATCH_TENANTS = 1000
 QUOTE_COLUMNS = ("period_start", "subscription_id", "line_no", "tenant_id", "deployment_id", "window_start",
                  "window_end", "kind", "resource_kind", "meter", "description", "quantity", "unit_price_cents",
                  "amount_cents", "currency")
@@ -98,17 +110,22 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
         conn.execute(sa.delete(deployment_quotes).where(deployment_quotes.c.period_start == period.start))
-        for tenant_range in tenant_ranges(conn):
-            rows = []
-            for _, quotes, errors in quote_tenants(conn, period, book, skip, tenant_range):
-                rows += [row for q in quotes for row in quote_rows(period, q)]
-                result.errors += errors
-                result.tenants += bool(quotes)
-                result.subscriptions += len(quotes)
-            bulk_insert(conn, deployment_quotes, rows, QUOTE_COLUMNS)
-            result.rows += len(rows)
-            for *_, amount, currency in rows:
-                amounts[currency] = amounts.get(currency, 0) + amount
+        ranges = list(tenant_ranges(conn, QUOTE_BATCH_TENANTS))
+        batch = _read_batch(conn, period, ranges[0])
+        with WriteBehind(conn) as writer:
+            for next_range in [*ranges[1:], None]:
+                rows = []
+                for _, quotes, errors in quote_tenants(batch, period, book, skip):
+                    rows += [row for q in quotes for row in quote_rows(period, q)]
+                    result.errors += errors
+                    result.tenants += bool(quotes)
+                    result.subscriptions += len(quotes)
+                writer.wait()
+                batch = next_range and _read_batch(conn, period, next_range)
+                writer.write(deployment_quotes, rows, QUOTE_COLUMNS)
+                result.rows += len(rows)
+                for *_, amount, currency in rows:
+                    amounts[currency] = amounts.get(currency, 0) + amount
         replace_errors(conn, period, "quotes", result.errors)
         q = deployment_quotes
         refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)

@@ -21,7 +21,7 @@ from .schema import (addons, deployments, plan_meters, plans, subscription_addon
 from .sqlfuncs import epoch_us, greatest, least
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-BATCH_TENANTS = 5000  # tenants a rollup stage holds in memory at a time
+BATCH_TENANTS = 5000  # tenants a rollup stage holds in memory at a time, unless it says otherwise
 
 
 def load_price_book(conn: sa.Connection) -> PriceBook:
@@ -52,13 +52,13 @@ class TenantRange:
                ([tenant_id <= self.upto] if self.upto is not None else [])
 
 
-def tenant_ranges(conn: sa.Connection) -> Iterator[TenantRange]:
-    """Consecutive ranges of BATCH_TENANTS tenants each (the last one open), so a stage can work
-    on a batch of tenants at a time in memory that does not grow with their number."""
+def tenant_ranges(conn: sa.Connection, size: int = BATCH_TENANTS) -> Iterator[TenantRange]:
+    """Consecutive ranges of `size` tenants each (the last one open), so a stage can work on a
+    batch of tenants at a time in memory that does not grow with their number."""
     after = None
     while True:
         upto = conn.scalar(sa.select(tenants.c.id).where(*TenantRange(after).where(tenants.c.id))
-                           .order_by(tenants.c.id).offset(BATCH_TENANTS - 1).limit(1))
+                           .order_by(tenants.c.id).offset(size - 1).limit(1))
         yield TenantRange(after, upto)
         if upto is None:
             return

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import zlib
 from datetime import date
+from itertools import islice
 from operator import itemgetter
 from typing import Callable, Iterator, Sequence
 
@@ -144,12 +146,13 @@ def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], diale
 
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Sequence[tuple],
                 columns: Sequence[str] | None = None) -> None:
-    """Insert many rows in one round trip, inside the caller's transaction: dicts with the same
+    """Insert many rows in few round trips, inside the caller's transaction: dicts with the same
     keys, or tuples of values for `columns`.
 
-    COPY on psycopg2, the driver's executemany on SQLite, each value through its column type's
-    bind processing: several times faster than SQLAlchemy's per-row parameter handling, which
-    dominated the month-end writes."""
+    COPY on psycopg2, multi-row INSERTs on SQLite, each value through its column type's bind
+    processing: several times faster than SQLAlchemy's per-row parameter handling, which
+    dominated the month-end writes. The driver holds the GIL only briefly (one read of the COPY
+    text; binding a statement's values), so another thread can compute meanwhile."""
     if not rows:
         return
     if columns is None:
@@ -164,12 +167,24 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
     cursor = conn.connection.cursor()
     try:
         if dialect.driver == "psycopg2":
-            buf = io.StringIO()
-            buf.writelines("\t".join(values) + "\n" for values in _driver_rows(table, columns, rows, dialect, _copy_text))
-            buf.seek(0)
-            cursor.copy_expert(f"COPY {into} FROM STDIN", buf)
+            text = "".join("\t".join(values) + "\n" for values in _driver_rows(table, columns, rows, dialect, _copy_text))
+            cursor.copy_expert(f"COPY {into} FROM STDIN", io.StringIO(text), size=len(text) + 1)
         else:
-            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(columns))})",
-                               _driver_rows(table, columns, rows, dialect, None))
+            _insert_sqlite(cursor, into, len(columns), _driver_rows(table, columns, rows, dialect, None))
     finally:
         cursor.close()
+
+
+def _insert_sqlite(cursor, into: str, width: int, rows: Iterator[tuple], per: int = 256) -> None:
+    """INSERT .. VALUES (..), (..), .. of `per` rows a statement (fewer if SQLite takes fewer
+    variables), the remainder row by row: the driver's statement cache then holds two statements
+    per table, not one per remainder size."""
+    try:
+        per = max(1, min(per, cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    except AttributeError:  # Python < 3.11
+        per = max(1, min(per, 999 // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    many = f"INSERT INTO {into} VALUES " + ", ".join([one] * per)
+    while len(chunk := list(islice(rows, per))) == per:
+        cursor.execute(many, [v for row in chunk for v in row])
+    cursor.executemany(f"INSERT INTO {into} VALUES {one}", chunk)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from fractions import Fraction
 
 import sqlalchemy as sa
 
@@ -67,7 +66,3 @@ class UtcDateTime(sa.types.TypeDecorator):
     @property
     def python_type(self):
         return datetime
-
-
-def fraction(value: Decimal | None) -> Fraction | None:
-    return None if value is None else Fraction(value)

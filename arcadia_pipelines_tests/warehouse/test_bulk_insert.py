@@ -37,3 +37,17 @@ def test_bulk_insert_matches_a_core_insert_value_for_value(engine):
     assert stored(bulk) == stored(core)
     assert [str(r["quantity"]) for r in stored(bulk)] == [str(r["quantity"]) for r in stored(core)]
     assert [r["description"] for r in stored(bulk)] == AWKWARD
+
+
+def test_bulk_insert_writes_every_row_of_a_large_batch_once(engine):
+    """Larger than one multi-row statement (SQLite) and not a multiple of it: nothing lost or doubled."""
+    n = 1000
+    lines = [(date(2026, 4, 1), f"s{i:04d}", 1, f"t{i % 7}", "d", datetime(2026, 4, 1, tzinfo=timezone.utc),
+              datetime(2026, 5, 1, tzinfo=timezone.utc), "overage", "droplet", "droplet_hours", f"line {i}",
+              Decimal(i) / 8, Decimal("1.5"), i, "AUD") for i in range(n)]
+    columns = [c.name for c in t.deployment_quotes.columns]
+    with engine.begin() as c:
+        bulk_insert(c, t.deployment_quotes, lines, columns)
+    stored = rows(engine, t.deployment_quotes, order_by="subscription_id")
+    assert [(r["subscription_id"], r["quantity"], r["amount_cents"]) for r in stored] == \
+        [(f"s{i:04d}", Decimal(i) / 8, i) for i in range(n)]
