@@ -58,6 +58,8 @@ def to_decimal(value: Exact, places: int = 6) -> Decimal:
 
     Trailing zeros are dropped but whole numbers keep exponent 0 (1500, not 1.5E+3)."""
     n, d = ratio(value)
+    if d == 1:  # whole numbers, most of a month-end's quantities and prices
+        return Decimal(n)
     unit = 10**places
     scaled = (2 * abs(n) * unit + d) // (2 * d)
     if n < 0:
