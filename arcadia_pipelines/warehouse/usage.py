@@ -22,7 +22,7 @@ from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
 
 from .billing_errors_store import replace_errors
 from .gcpause import cyclic_gc_paused
-from .reads import TenantRange, billed_subscriptions, micros, tenant_ranges
+from .reads import TenantRange, billed_subscriptions, tenant_ranges
 from .schema import deployment_usage, metered_resources, subscriptions
 from .sqlfuncs import (MONTH_END_LOCK, allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
                        refresh_statistics)
@@ -72,14 +72,12 @@ def usage_rows(period: Period) -> sa.Select:
 
 
 def fractional_sizes(period: Period) -> sa.Select:
-    """A metered interval overlapping the period whose size text is not a whole number (or is
-    negative): SQLite's arithmetic on it would go through float."""
-    m = metered_resources
-    return (sa.select(m.c.resource_id)
-            .where(m.c.resource_kind.in_(METER_OF_KIND), epoch_us(m.c.started_at) < micros(period.end_at),
-                   sa.func.coalesce(epoch_us(m.c.ended_at), micros(period.end_at)) > micros(period.start_at),
-                   sa.cast(m.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text)))
-            .limit(1))
+    """An interval the usage statement multiplies (any of a billed deployment's, in or out of the
+    month: 0 hours x '0.5' is a float on SQLite too) whose size text is not a whole number or is
+    negative: SQLite's arithmetic on it would go through float."""
+    _, m, _, joined = _overlaps(period)
+    return (sa.select(m.c.resource_id).select_from(joined)
+            .where(sa.cast(m.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text))).limit(1))
 
 
 def broken_intervals(period: Period) -> sa.Select:
