@@ -121,7 +121,7 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
                     result.tenants += bool(quotes)
                     result.subscriptions += len(quotes)
                 writer.wait()
-                batch = next_range and _read_batch(conn, period, next_range)
+                batch = _read_batch(conn, period, next_range) if next_range else None
                 writer.write(deployment_quotes, rows, QUOTE_COLUMNS)
                 result.rows += len(rows)
                 for *_, amount, currency in rows:

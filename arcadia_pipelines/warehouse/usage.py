@@ -71,13 +71,25 @@ def usage_rows(period: Period) -> sa.Select:
             .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind))
 
 
-def fractional_sizes(period: Period) -> sa.Select:
-    """An interval the usage statement multiplies (any of a billed deployment's, in or out of the
-    month: 0 hours x '0.5' is a float on SQLite too) whose size text is not a whole number or is
-    negative: SQLite's arithmetic on it would go through float."""
-    _, m, _, joined = _overlaps(period)
-    return (sa.select(m.c.resource_id).select_from(joined)
-            .where(sa.cast(m.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text))).limit(1))
+def _any_interval(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+    """Whether any droplet or volume interval, of any month, meets the conditions: one scan of
+    `metered_resources`, no join."""
+    m = metered_resources
+    return sa.select(m.c.resource_id).where(m.c.resource_kind.in_(METER_OF_KIND), *conditions).limit(1)
+
+
+def fractional_sizes() -> sa.Select:
+    """A size that is not a whole number (or is negative). The usage statement multiplies
+    intervals from other months too (by 0 hours, still a float on SQLite), so any month counts."""
+    return _any_interval(sa.cast(metered_resources.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text)))
+
+
+def suspect_intervals() -> sa.Select:
+    """An interval that ends before it starts or has a negative size, in any month: only then is
+    `broken_intervals` (a join over every billed subscription's window) worth running."""
+    m = metered_resources
+    return _any_interval(sa.or_(epoch_us(m.c.ended_at) < epoch_us(m.c.started_at),
+                                sa.cast(m.c.quantity, sa.Numeric) < 0))
 
 
 def broken_intervals(period: Period) -> sa.Select:
@@ -109,9 +121,10 @@ def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
     with cyclic_gc_paused(), engine.begin() as conn:
         lock_partition(conn, MONTH_END_LOCK, period.start)
         allow_large_sorts(conn)
-        result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
+        if conn.execute(suspect_intervals()).first():
+            result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))
-        if conn.dialect.name == "postgresql" or not conn.execute(fractional_sizes(period)).first():
+        if conn.dialect.name == "postgresql" or not conn.execute(fractional_sizes()).first():
             _insert_in_database(conn, period, result)
         else:
             for tenant_range in tenant_ranges(conn):
