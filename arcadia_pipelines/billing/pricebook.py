@@ -74,7 +74,7 @@ class Versions(Generic[V]):
 
     kind: str
     by_code: dict[str, list[V]] = field(default_factory=lambda: defaultdict(list))
-    _found: dict[tuple[str, date], V | None] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[tuple[str, date], V | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, kind: str, items: Iterable[V], code=lambda v: v.code) -> "Versions[V]":
@@ -114,7 +114,7 @@ class PriceBook:
     # What the quote engine derives from one version for one proration (prorated lines and
     # allowances), computed once per book: a month-end prices the same few combinations
     # for every subscription.
-    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, plans: Iterable[Plan], addons: Iterable[Addon],

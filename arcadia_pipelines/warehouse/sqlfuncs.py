@@ -30,16 +30,26 @@ def _epoch_us_pg(element, compiler, **kw):
 
 @compiles(epoch_us, "sqlite")
 def _epoch_us_sqlite(element, compiler, **kw):
-    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS[.ffffff]'. SQLite's date functions round a fraction
-    # to milliseconds (…59.9996 becomes the next second), so: whole seconds of the first 19
-    # characters, by unixepoch() (SQLite 3.38+, twice as fast) or strftime('%s'), plus the
-    # microseconds as written.
+    # SQLite's date functions round a fraction to milliseconds (…59.9996 becomes the next
+    # second), so whole seconds come from the text without its fraction (offset or 'Z' kept) and
+    # the microseconds from the fraction's digits. What SQLAlchemy writes ('YYYY-MM-DD
+    # HH:MM:SS.ffffff', 26 characters, UTC) takes a short cut. unixepoch() is SQLite 3.38+.
     col = compiler.process(element.clauses, **kw)
     new_enough = getattr(compiler.dialect.dbapi, "sqlite_version_info", (0,)) >= (3, 38)
-    whole = f"substr({col}, 1, 19)"
-    seconds = f"unixepoch({whole})" if new_enough else f"CAST(strftime('%s', {whole}) AS INTEGER)"
-    return (f"({seconds} * 1000000 + CASE WHEN substr({col}, 20, 1) = '.' "
-            f"THEN CAST(substr(replace({col}, 'Z', '') || '000000', 21, 6) AS INTEGER) ELSE 0 END)")
+
+    def seconds(text: str) -> str:
+        return f"unixepoch({text})" if new_enough else f"CAST(strftime('%s', {text}) AS INTEGER)"
+
+    rest = f"substr({col}, 21)"  # the fraction's digits and whatever follows them
+    after = f"ltrim({rest}, '0123456789')"  # an offset, 'Z' or nothing
+    digits = f"substr({rest}, 1, length({rest}) - length({after}))"
+    fraction = f"substr({col}, 20, 1) = '.'"
+    written_by_us = f"length({col}) = 26 AND {fraction}"
+    return (f"(CASE WHEN {written_by_us} "
+            f"THEN {seconds(f'substr({col}, 1, 19)')} * 1000000 + CAST(substr({col}, 21, 6) AS INTEGER) "
+            f"WHEN {fraction} THEN {seconds(f'substr({col}, 1, 19) || {after}')} * 1000000 "
+            f"+ CAST(substr({digits} || '000000', 1, 6) AS INTEGER) "
+            f"ELSE {seconds(col)} * 1000000 END)")
 
 
 class greatest(FunctionElement):
@@ -144,7 +154,8 @@ def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], diale
         if process is None and render is None:
             continue
         convert = (lambda v: render(process(v))) if process and render else process or render
-        keys = columns[i] if _by_value(column) else list(map(str, columns[i]))
+        # distinct by value, or by type and text where equal values bind apart (0.1 must still fail)
+        keys = columns[i] if _by_value(column) else list(zip(map(type, columns[i]), map(str, columns[i])))
         done = {k: convert(v) for k, v in dict(zip(keys, columns[i])).items()}
         columns[i] = map(done.__getitem__, keys)
     return zip(*columns)

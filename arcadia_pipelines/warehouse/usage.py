@@ -2,10 +2,10 @@
 
 Set-based SQL aggregates every lifetime interval in the database, and the same statement sums
 the product of whole hours and size and inserts it: exact on PostgreSQL (NUMERIC), and on SQLite
-as long as the month's sizes are whole numbers (droplets count 1, volumes whole gigabytes), which
-its integer arithmetic keeps exact. SQLite keeps sizes as decimal text that its arithmetic would
-turn into floats, so for a month with a fractional size Python multiplies instead (exact
-decimals), a batch of tenants at a time, and bulk-inserts the result.
+as long as sizes are whole numbers (droplets count 1, volumes whole gigabytes), which its integer
+arithmetic keeps exact. SQLite keeps sizes as decimal text that its arithmetic would turn into
+floats, so when any size is fractional (or huge) Python multiplies instead (exact decimals), a
+batch of tenants at a time, and bulk-inserts the result.
 """
 
 from __future__ import annotations
@@ -78,10 +78,13 @@ def _any_interval(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     return sa.select(m.c.resource_id).where(m.c.resource_kind.in_(METER_OF_KIND), *conditions).limit(1)
 
 
-def fractional_sizes() -> sa.Select:
-    """A size that is not a whole number (or is negative). The usage statement multiplies
-    intervals from other months too (by 0 hours, still a float on SQLite), so any month counts."""
-    return _any_interval(sa.cast(metered_resources.c.quantity, sa.Text).op("GLOB")(sa.literal("*[^0-9]*", sa.Text)))
+def sizes_sqlite_cannot_multiply() -> sa.Select:
+    """A size that is not a whole number of at most 12 digits (fractional, negative, empty, or
+    so large that a product could leave SQLite's 64-bit integers): its arithmetic would go
+    through float. The usage statement multiplies intervals from other months too (by 0 hours,
+    still a float), so any month counts."""
+    q = sa.cast(metered_resources.c.quantity, sa.Text)
+    return _any_interval(sa.or_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), q == "", sa.func.length(q) > 12))
 
 
 def suspect_intervals() -> sa.Select:
@@ -124,7 +127,7 @@ def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
         if conn.execute(suspect_intervals()).first():
             result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))
-        if conn.dialect.name == "postgresql" or not conn.execute(fractional_sizes()).first():
+        if conn.dialect.name == "postgresql" or not conn.execute(sizes_sqlite_cannot_multiply()).first():
             _insert_in_database(conn, period, result)
         else:
             for tenant_range in tenant_ranges(conn):

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.warehouse import schema as t
@@ -51,3 +52,13 @@ def test_bulk_insert_writes_every_row_of_a_large_batch_once(engine):
     stored = rows(engine, t.deployment_quotes, order_by="subscription_id")
     assert [(r["subscription_id"], r["quantity"], r["amount_cents"]) for r in stored] == \
         [(f"s{i:04d}", Decimal(i) / 8, i) for i in range(n)]
+
+
+def test_a_float_is_refused_even_beside_an_equal_decimal(engine):
+    """Values are converted once per distinct value: 0.1 and Decimal('0.1') are not the same one."""
+    row = quote_rows(date(2026, 4, 1))[0]
+    with pytest.raises(TypeError, match="exact"):
+        with engine.begin() as c:
+            bulk_insert(c, t.deployment_quotes, [{**row, "subscription_id": "s-float", "quantity": 0.1},
+                                                 {**row, "quantity": Decimal("0.1")}])
+    assert rows(engine, t.deployment_quotes) == []

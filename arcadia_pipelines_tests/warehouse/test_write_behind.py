@@ -31,3 +31,11 @@ def test_a_failed_write_fails_the_block_and_its_transaction_writes_nothing(engin
             writer.write(t.deployment_quotes, batch(0, 300), COLUMNS)
             writer.write(t.deployment_quotes, batch(299, 300), COLUMNS)  # s0299 again: duplicate key
     assert rows(engine, t.deployment_quotes) == []
+
+
+def test_a_failure_while_a_write_is_pending_rolls_everything_back(engine):
+    with pytest.raises(RuntimeError, match="quote engine"):
+        with engine.begin() as c, WriteBehind(c) as writer:
+            writer.write(t.deployment_quotes, batch(0, 3000), COLUMNS)
+            raise RuntimeError("the quote engine failed on the next batch")
+    assert rows(engine, t.deployment_quotes) == []
