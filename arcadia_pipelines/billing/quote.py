@@ -16,8 +16,6 @@ from .money import Exact, ratio, round_ratio, to_decimal
 from .periods import Period, Window, as_utc
 from .pricebook import METER_RESOURCE_KINDS, Addon, Plan, PlanMeter, PriceBook
 
-KIND_ORDER = {"plan_base": 0, "addon": 1, "overage": 2, "tax": 3}
-
 
 @dataclass(frozen=True)
 class SubscriptionTerms:
