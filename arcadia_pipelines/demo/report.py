@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.metering_gaps import latest_observation
+from arcadia_pipelines.monthend.metering_gaps import latest_observation
 from arcadia_pipelines.warehouse.schema import cost_vs_revenue, metered_resources
 
 

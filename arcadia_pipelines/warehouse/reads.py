@@ -16,8 +16,7 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import Addon, Plan, PlanMeter, PriceBook, TaxRate
 from arcadia_pipelines.billing.quote import SubscriptionTerms
 
-from .schema import (addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates,
-                     tenants)
+from .schema import addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates, tenants
 from .sqlfuncs import epoch_us, greatest, least
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -80,11 +80,6 @@ def _least_sqlite(element, compiler, **kw):
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-# The three invoicing stages of one month take turns under one lock, so no stage reads another
-# run's half-written upstream (each stage is one transaction; runs of one month may overlap).
-MONTH_END_LOCK = "monthly_invoicing"
-
-
 def lock_partition(conn: sa.Connection, name: str, period_start: date | None = None) -> None:
     """Serialize writers of one (asset, partition) until the transaction ends.
 

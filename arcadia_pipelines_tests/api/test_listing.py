@@ -39,9 +39,9 @@ def test_an_invoice_reads_with_integer_cents_iso_dates_and_lines_in_order(api, l
 
 def test_the_worked_example_invoiced_by_the_pipeline_reads_back_exactly(api, engine, keys):
     from arcadia_pipelines.billing.periods import Period
-    from arcadia_pipelines.warehouse.invoices import write_invoices
-    from arcadia_pipelines.warehouse.quotes import write_quotes
-    from arcadia_pipelines.warehouse.usage import write_usage
+    from arcadia_pipelines.monthend.invoices import write_invoices
+    from arcadia_pipelines.monthend.quotes import write_quotes
+    from arcadia_pipelines.monthend.usage import write_usage
 
     World(engine).worked_example("pilot")
     april = Period.parse("2026-04")

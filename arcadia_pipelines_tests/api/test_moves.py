@@ -132,9 +132,9 @@ def test_a_move_racing_a_committed_change_is_refused_not_applied(api, engine, le
 def test_an_issued_invoice_keeps_its_amounts_when_the_month_is_recomputed(api, engine, keys):
     """A forced re-run recomputes drafts in place and leaves invoices issued through the API alone."""
     from arcadia_pipelines.billing.periods import Period
-    from arcadia_pipelines.warehouse.invoices import write_invoices
-    from arcadia_pipelines.warehouse.quotes import write_quotes
-    from arcadia_pipelines.warehouse.usage import write_usage
+    from arcadia_pipelines.monthend.invoices import write_invoices
+    from arcadia_pipelines.monthend.quotes import write_quotes
+    from arcadia_pipelines.monthend.usage import write_usage
     from arcadia_pipelines_tests.builders import World, at
 
     april = Period.parse("2026-04")

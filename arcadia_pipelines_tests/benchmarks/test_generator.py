@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from arcadia_pipelines.warehouse import reads
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import rows
-from arcadia_pipelines_tests.warehouse.rollup import rollup
+from arcadia_pipelines_tests.monthend.rollup import rollup
 from benchmarks.generate import PERIOD, expected_shape, generate
 
 TENANTS = 20

@@ -5,8 +5,8 @@ import dagster as dg
 from arcadia_pipelines.defs.finance import assets, checks
 from arcadia_pipelines.defs.resources import WarehouseResource
 from arcadia_pipelines_tests.builders import World
-from arcadia_pipelines_tests.warehouse.rollup import rollup
-from arcadia_pipelines_tests.warehouse.test_cost_vs_revenue import april_bill, fx
+from arcadia_pipelines_tests.monthend.rollup import rollup
+from arcadia_pipelines_tests.monthend.test_cost_vs_revenue import april_bill, fx
 
 from .runs import evaluations
 

@@ -2,7 +2,7 @@
 `deployment_usage` (still billed as running, as the contract says)."""
 
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.metering_gaps import stale_open_intervals
+from arcadia_pipelines.monthend.metering_gaps import stale_open_intervals
 from arcadia_pipelines_tests.builders import World, at
 
 from .runs import run

@@ -9,12 +9,11 @@ import pytest
 from arcadia_pipelines.definitions import defs
 from arcadia_pipelines.defs.digitalocean.jobs import cloud_costs_daily
 from arcadia_pipelines.devtools.do_builders import invoice_item
+from arcadia_pipelines.monthend.cloud_bills import resource_kind
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.cloud_bills import resource_kind
 from arcadia_pipelines_tests.builders import World, at, rows
 
-from .runs import (APRIL, failure_message, materialization,
-                   run_cloud_invoices)
+from .runs import APRIL, failure_message, materialization, run_cloud_invoices
 
 ITEMS = "/v2/customers/my/invoices/{}"
 REPO = defs.get_repository_def()

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from arcadia_pipelines.digitalocean import DigitalOceanClient
+from arcadia_pipelines.monthend.inventory import observe_inventory, observed_droplet, observed_volume
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.inventory import observe_inventory, observed_droplet, observed_volume
 from arcadia_pipelines_tests.builders import World, at, rows
 
 T0 = at(2026, 4, 1, 10, 5)

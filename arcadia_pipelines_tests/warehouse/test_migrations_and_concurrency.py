@@ -13,7 +13,7 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import VERSION_TABLE, alembic_config, upgrade
 from arcadia_pipelines_tests.builders import World, rows
 
-from .rollup import rollup
+from arcadia_pipelines_tests.monthend.rollup import rollup
 
 
 def test_migrations_build_exactly_the_schema_the_code_uses(engine):

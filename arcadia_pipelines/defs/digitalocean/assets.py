@@ -7,8 +7,8 @@ import dagster as dg
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.digitalocean import DigitalOceanError
 from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
-from arcadia_pipelines.warehouse.cloud_bills import write_cloud_invoice
-from arcadia_pipelines.warehouse.inventory import AMBIGUOUS_RULE, observe_inventory, observed_droplet, observed_volume
+from arcadia_pipelines.monthend.cloud_bills import write_cloud_invoice
+from arcadia_pipelines.monthend.inventory import AMBIGUOUS_RULE, observe_inventory, observed_droplet, observed_volume
 
 from ..invoicing.assets import periods
 from ..metadata import names

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from arcadia_pipelines.warehouse.metering_gaps import STALE_AFTER, STALE_HOURS, latest_observation
+from arcadia_pipelines.monthend.metering_gaps import STALE_AFTER, STALE_HOURS, latest_observation
 
 from ..resources import WarehouseResource
 from .assets import do_inventory

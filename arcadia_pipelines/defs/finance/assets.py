@@ -3,7 +3,7 @@
 import dagster as dg
 
 from arcadia_pipelines.billing.money import format_cents
-from arcadia_pipelines.warehouse.cost_vs_revenue import write_cost_vs_revenue
+from arcadia_pipelines.monthend.cost_vs_revenue import write_cost_vs_revenue
 
 from ..invoicing.assets import periods
 from ..metadata import markdown_table, names

@@ -6,12 +6,12 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.billing_errors_store import period_errors
-from arcadia_pipelines.warehouse.invoices import write_invoices
-from arcadia_pipelines.warehouse.metering_gaps import describe_gaps, stale_open_intervals
-from arcadia_pipelines.warehouse.quotes import write_quotes
+from arcadia_pipelines.monthend.billing_errors_store import period_errors
+from arcadia_pipelines.monthend.invoices import write_invoices
+from arcadia_pipelines.monthend.metering_gaps import describe_gaps, stale_open_intervals
+from arcadia_pipelines.monthend.quotes import write_quotes
+from arcadia_pipelines.monthend.usage import write_usage
 from arcadia_pipelines.warehouse.schema import tenant_invoices as invoices_table
-from arcadia_pipelines.warehouse.usage import write_usage
 
 from ..metadata import markdown_table, names
 from ..partitions import monthly_partitions

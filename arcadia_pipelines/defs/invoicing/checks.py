@@ -6,7 +6,7 @@ a named, per-tenant failure of the run."""
 
 import dagster as dg
 
-from arcadia_pipelines.warehouse import audits
+from arcadia_pipelines.monthend import audits
 
 from ..partitions import monthly_partitions
 from ..resources import WarehouseResource

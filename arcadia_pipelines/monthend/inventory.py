@@ -33,11 +33,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.periods import as_utc
 from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
+from arcadia_pipelines.warehouse.schema import deployments, do_inventory_observations, metered_resources
+from arcadia_pipelines.warehouse.types import ExactDecimal, UtcDateTime
 
 from .metering_gaps import latest_observation
-from .schema import deployments, do_inventory_observations, metered_resources
-from .sqlfuncs import lock_partition
-from .types import ExactDecimal, UtcDateTime
+from .stage import month_end_stage
 
 AMBIGUOUS_RULE = "ambiguous tags: attributed to no deployment"
 
@@ -181,8 +181,7 @@ def observe_inventory(engine: sa.Engine, resources: Iterable[Observed], observed
     observed_at = as_utc(observed_at)
     at = sa.literal(observed_at, UtcDateTime)
     result = InventoryResult(observed_at)
-    with engine.begin() as conn:
-        lock_partition(conn, "do_inventory")
+    with month_end_stage(engine, "do_inventory") as conn:
         latest = latest_observation(conn)
         if latest is not None and observed_at < latest:
             result.newer_observation = latest

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.invoice import invoice_totals
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.warehouse.reads import billed_subscriptions, load_price_book
+from arcadia_pipelines.warehouse.schema import (
+    deployment_quotes,
+    deployment_usage,
+    tenant_invoice_lines,
+    tenant_invoices,
+    tenants,
+)
 
 from .billing_errors_store import failed_tenants
-from .reads import billed_subscriptions, load_price_book
-from .schema import deployment_quotes, deployment_usage, tenant_invoice_lines, tenant_invoices, tenants
 
 
 def _line_sums(period: Period):

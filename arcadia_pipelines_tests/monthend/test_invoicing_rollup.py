@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.monthend.billing_errors_store import period_errors
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.billing_errors_store import period_errors
 from arcadia_pipelines_tests.builders import World, at, rows
 
 from .rollup import APRIL, rollup

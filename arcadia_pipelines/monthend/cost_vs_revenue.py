@@ -16,10 +16,17 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.money import round_half_up
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.warehouse.schema import (
+    cloud_invoice_items,
+    cloud_invoices,
+    cost_vs_revenue,
+    deployments,
+    fx_rates,
+    tenant_invoice_lines,
+    tenant_invoices,
+)
 
-from .schema import (cloud_invoice_items, cloud_invoices, cost_vs_revenue, deployments, fx_rates,
-                     tenant_invoice_lines, tenant_invoices)
-from .sqlfuncs import lock_partition
+from .stage import month_end_stage
 
 
 @dataclass
@@ -89,8 +96,7 @@ def compute(conn: sa.Connection, period: Period, reporting_currency: str) -> Cos
 
 
 def write_cost_vs_revenue(engine: sa.Engine, period: Period, reporting_currency: str) -> CostVsRevenueResult:
-    with engine.begin() as conn:
-        lock_partition(conn, "cost_vs_revenue", period.start)
+    with month_end_stage(engine, "cost_vs_revenue", period.start) as conn:
         result = compute(conn, period, reporting_currency)
         conn.execute(sa.delete(cost_vs_revenue).where(cost_vs_revenue.c.period_start == period.start))
         if result.rows:

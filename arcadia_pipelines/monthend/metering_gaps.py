@@ -12,8 +12,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
-
-from .schema import do_inventory_observations, metered_resources
+from arcadia_pipelines.warehouse.schema import do_inventory_observations, metered_resources
 
 STALE_HOURS = 2
 STALE_AFTER = timedelta(hours=STALE_HOURS)

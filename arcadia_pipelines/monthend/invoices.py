@@ -24,12 +24,12 @@ from arcadia_pipelines.billing.invoice import InvoiceTotals, invoice_totals, one
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
+from arcadia_pipelines.warehouse.reads import TenantRange, load_price_book, tenant_ranges
+from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, refresh_statistics
 
 from .billing_errors_store import failed_tenants, replace_errors
-from .gcpause import cyclic_gc_paused
-from .reads import TenantRange, load_price_book, tenant_ranges
-from .schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
-from .sqlfuncs import MONTH_END_LOCK, allow_large_sorts, bulk_insert, lock_partition, refresh_statistics
+from .stage import month_end_stage
 
 
 @dataclass
@@ -124,9 +124,7 @@ def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
 
 def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
     result = InvoicesResult()
-    with cyclic_gc_paused(), engine.begin() as conn:
-        lock_partition(conn, MONTH_END_LOCK, period.start)
-        allow_large_sorts(conn)
+    with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
                    failed_tenants(conn, period, ("usage", "quotes")))
         for tenant_range in tenant_ranges(conn):

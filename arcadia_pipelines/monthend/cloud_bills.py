@@ -21,10 +21,11 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.digitalocean.money import amount_to_cents
 from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
+from arcadia_pipelines.warehouse.schema import cloud_invoice_items, cloud_invoices, metered_resources
+from arcadia_pipelines.warehouse.sqlfuncs import epoch_us, greatest, least
+from arcadia_pipelines.warehouse.types import UtcDateTime
 
-from .schema import cloud_invoice_items, cloud_invoices, metered_resources
-from .sqlfuncs import epoch_us, greatest, least, lock_partition
-from .types import UtcDateTime
+from .stage import month_end_stage
 
 # (substring of the product name, resource_kind); order matters: "Droplet Backups" is a backup.
 PRODUCT_KINDS = (
@@ -112,8 +113,7 @@ def write_cloud_invoice(engine: sa.Engine, period: Period, invoice: dict, items:
     result = CloudBillResult(uuid, amount_to_cents(invoice["amount"]))
     rows = [item_row(uuid, n, item) for n, item in enumerate(items, start=1)]
     ci, inv = cloud_invoice_items, cloud_invoices
-    with engine.begin() as conn:
-        lock_partition(conn, "cloud_invoices", period.start)
+    with month_end_stage(engine, "cloud_invoices", period.start) as conn:
         old = conn.execute(sa.select(inv.c.invoice_uuid).where(
             sa.or_(inv.c.period_start == period.start, inv.c.invoice_uuid == uuid))).scalars().all()
         result.replaced = [u for u in old if u != uuid]

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
-
-from .schema import billing_errors
+from arcadia_pipelines.warehouse.schema import billing_errors
 
 
 def replace_errors(conn: sa.Connection, period: Period, stage: str, errors: list[BillingError]) -> None:

@@ -19,13 +19,12 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
+from arcadia_pipelines.warehouse.reads import TenantRange, billed_subscriptions, tenant_ranges
+from arcadia_pipelines.warehouse.schema import deployment_usage, metered_resources, subscriptions
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, epoch_us, greatest, least, refresh_statistics
 
 from .billing_errors_store import replace_errors
-from .gcpause import cyclic_gc_paused
-from .reads import TenantRange, billed_subscriptions, tenant_ranges
-from .schema import deployment_usage, metered_resources, subscriptions
-from .sqlfuncs import (MONTH_END_LOCK, allow_large_sorts, bulk_insert, epoch_us, greatest, least, lock_partition,
-                       refresh_statistics)
+from .stage import month_end_stage
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
@@ -121,9 +120,7 @@ def _interval_error(r) -> BillingError:
 def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
     """Replace the period's usage in one transaction; bad intervals are recorded per tenant."""
     result = UsageResult()
-    with cyclic_gc_paused(), engine.begin() as conn:
-        lock_partition(conn, MONTH_END_LOCK, period.start)
-        allow_large_sorts(conn)
+    with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
         if conn.execute(suspect_intervals()).first():
             result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
         conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))

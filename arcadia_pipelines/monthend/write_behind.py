@@ -14,7 +14,7 @@ from typing import Sequence
 
 import sqlalchemy as sa
 
-from .sqlfuncs import bulk_insert
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert
 
 
 class WriteBehind:

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from arcadia_pipelines.monthend.write_behind import WriteBehind
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.write_behind import WriteBehind
 from arcadia_pipelines_tests.builders import rows
 
 COLUMNS = [c.name for c in t.deployment_quotes.columns]

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.monthend.cost_vs_revenue import write_cost_vs_revenue
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.cost_vs_revenue import write_cost_vs_revenue
 from arcadia_pipelines_tests.builders import World, rows
 
 from .rollup import APRIL, rollup

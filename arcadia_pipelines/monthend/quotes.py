@@ -21,12 +21,12 @@ from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import SubscriptionQuote, SubscriptionTerms, quote_subscription
+from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book, tenant_ranges
+from arcadia_pipelines.warehouse.schema import deployment_quotes, deployment_usage
+from arcadia_pipelines.warehouse.sqlfuncs import refresh_statistics
 
 from .billing_errors_store import failed_tenants, replace_errors
-from .gcpause import cyclic_gc_paused
-from .reads import TenantRange, billed_terms, load_price_book, tenant_ranges
-from .schema import deployment_quotes, deployment_usage
-from .sqlfuncs import MONTH_END_LOCK, lock_partition, refresh_statistics
+from .stage import month_end_stage
 from .write_behind import WriteBehind
 
 
@@ -105,8 +105,7 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
     """Replace the period's quotes in one transaction."""
     result = QuotesResult()
     amounts = result.amount_cents_by_currency
-    with cyclic_gc_paused(), engine.begin() as conn:
-        lock_partition(conn, MONTH_END_LOCK, period.start)
+    with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
         conn.execute(sa.delete(deployment_quotes).where(deployment_quotes.c.period_start == period.start))

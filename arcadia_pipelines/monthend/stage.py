@@ -1,0 +1,33 @@
+"""The plumbing every month-end stage shares: one transaction under its lock, and for the
+heavy stages the cyclic GC paused and large sorts allowed."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from datetime import date
+from typing import Iterator
+
+import sqlalchemy as sa
+
+from arcadia_pipelines.warehouse.sqlfuncs import allow_large_sorts, lock_partition
+
+from .gcpause import cyclic_gc_paused
+
+# The three invoicing stages of one month take turns under one lock, so no stage reads another
+# run's half-written upstream (each stage is one transaction; runs of one month may overlap).
+MONTH_END_LOCK = "monthly_invoicing"
+
+
+@contextmanager
+def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start: date | None = None, *,
+                    heavy: bool = False) -> Iterator[sa.Connection]:
+    """A connection in one transaction holding `lock` (per month when `period_start` is given).
+    `heavy` stages work through hundreds of thousands of rows: GC paused, large sorts in memory."""
+    with ExitStack() as stack:
+        if heavy:
+            stack.enter_context(cyclic_gc_paused())
+        conn = stack.enter_context(engine.begin())
+        lock_partition(conn, lock, period_start)
+        if heavy:
+            allow_large_sorts(conn)
+        yield conn
