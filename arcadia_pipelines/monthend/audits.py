@@ -7,13 +7,8 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.invoice import invoice_totals
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.reads import billed_subscriptions, load_price_book
-from arcadia_pipelines.warehouse.schema import (
-    deployment_quotes,
-    deployment_usage,
-    tenant_invoice_lines,
-    tenant_invoices,
-    tenants,
-)
+from arcadia_pipelines.warehouse.schema import (deployment_quotes, deployment_usage, tenant_invoice_lines,
+                                                tenant_invoices, tenants)
 
 from .billing_errors_store import failed_tenants
 
