@@ -16,7 +16,7 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import metadata
 
-PG_ADMIN_URL = os.environ.get("ARCADIA_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("ARCADIA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEEDED = {"tax_rates"}  # tables the migrations ship rows in
 
 

@@ -11,7 +11,6 @@ For reference it also times the same write through SQLAlchemy Core (one executem
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 
@@ -90,10 +89,8 @@ def _timed_write(engine: sa.Engine, write, data: list) -> float:
 def _write_fast(conn: sa.Connection, data: list[tuple]) -> None:
     cursor = conn.connection.cursor()
     if conn.dialect.name == "postgresql":
-        buf = io.StringIO()
-        buf.writelines("\t".join(map(str, row)) + "\n" for row in data)
-        buf.seek(0)
-        cursor.copy_expert(f"COPY {scratch.name} ({', '.join(COLUMNS)}) FROM STDIN", buf)
+        with cursor.copy(f"COPY {scratch.name} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            copy.write("".join("\t".join(map(str, row)) + "\n" for row in data))
     else:
         cursor.executemany(f"INSERT INTO {scratch.name} ({', '.join(COLUMNS)}) "
                            f"VALUES ({', '.join('?' * len(COLUMNS))})", data)

@@ -39,5 +39,5 @@ def describe(backends: list[str]) -> list[tuple[str, str]]:
             facts += [(f"PostgreSQL {k}", c.exec_driver_sql(f"SHOW {k}").scalar())
                       for k in ("shared_buffers", "work_mem", "synchronous_commit")]
         admin.dispose()
-    facts += [(pkg, version(pkg)) for pkg in ("dagster", "sqlalchemy", "psycopg2-binary")]
+    facts += [(pkg, version(pkg)) for pkg in ("dagster", "sqlalchemy", "psycopg")]
     return facts

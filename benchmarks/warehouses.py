@@ -11,7 +11,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 BACKENDS = ("sqlite", "postgresql")
-PG_ADMIN_URL = os.environ.get("ARCADIA_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("ARCADIA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def pg_admin() -> sa.Engine:

@@ -1,7 +1,7 @@
 """The Starlette application of the invoice API (CONTRACT.md, "Invoice API").
 
 Endpoints are plain functions: Starlette runs them in its thread pool, where blocking
-SQLAlchemy calls belong.
+SQLAlchemy calls belong. Reads and moves go through separate engines (engines.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -18,37 +19,47 @@ from starlette.routing import Route
 from arcadia_pipelines.warehouse.migrate import upgrade
 
 from .auth import principal
+from .credit_notes import credit_note_routes
+from .documents import document_routes
+from .engines import ApiEngines
 from .errors import EXCEPTION_HANDLERS, log
+from .events import events_routes
 from .invoices_repo import MOVES, get_invoice, list_page, move
+from .limits import RequestSizeLimits
 from .openapi import DOCUMENT
 from .params import invoice_id, list_query
+from .preview import preview_routes
+from .usage_evidence import usage_routes
 
 
 def create_app(engine: sa.Engine) -> Starlette:
-    """The API on `engine`'s warehouse, which it migrates at startup."""
+    """The API on `engine`'s warehouse, which it migrates at startup; requests use the API's own
+    engines on the same URL, disposed at shutdown."""
+    db = ApiEngines.on(engine.url)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         await run_in_threadpool(upgrade, engine)
         yield
+        db.dispose()
 
     def list_invoices(request: Request) -> JSONResponse:
-        who = principal(request, engine)
+        who = principal(request, db.reads)
         q = list_query(request.query_params)
-        with engine.connect() as conn:
+        with db.reads.connect() as conn:
             data, next_cursor = list_page(conn, who, q)
         return JSONResponse({"data": data, "next_cursor": next_cursor})
 
     def show_invoice(request: Request) -> JSONResponse:
-        who = principal(request, engine)
+        who = principal(request, db.reads)
         wanted = invoice_id(request.path_params["id"])
-        with engine.connect() as conn:
+        with db.reads.connect() as conn:
             return JSONResponse({"data": get_invoice(conn, who, wanted)})
 
     def move_endpoint(name: str):
         def endpoint(request: Request) -> JSONResponse:
-            who = principal(request, engine, admin_only=True)
-            invoice = move(engine, who, invoice_id(request.path_params["id"]), name)
+            who = principal(request, db.reads, admin_only=True)
+            invoice = move(db.moves, who, invoice_id(request.path_params["id"]), name)
             log.info("invoice %s is now %s (api key %s)", invoice["id"], invoice["status"], who.key_id)
             return JSONResponse({"data": invoice})
         return endpoint
@@ -59,7 +70,13 @@ def create_app(engine: sa.Engine) -> Starlette:
     routes = [
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
         Route("/api/v1/invoices", list_invoices, methods=["GET"]),
+        *preview_routes(db),  # before /invoices/{id}, which would take "preview" for an id
         Route("/api/v1/invoices/{id}", show_invoice, methods=["GET"]),
         *(Route(f"/api/v1/invoices/{{id}}/{name}", move_endpoint(name), methods=["POST"]) for name in MOVES),
+        *credit_note_routes(db),
+        *usage_routes(db),
+        *document_routes(db),
+        *events_routes(db),
     ]
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    return Starlette(routes=routes, middleware=[Middleware(RequestSizeLimits)], exception_handlers=EXCEPTION_HANDLERS,
+                     lifespan=lifespan)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from arcadia_pipelines.warehouse.engine import is_lock_timeout
+
 log = logging.getLogger("arcadia_pipelines.api")
 
 _CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict"}
+          405: "method_not_allowed", 409: "conflict", 414: "uri_too_long", 431: "headers_too_large"}
+RETRY_AFTER_S = 2
 
 
 class ApiError(Exception):
@@ -35,9 +39,27 @@ def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), message, exc.headers)
 
 
+def _busy(request: Request, why: str, message: str) -> JSONResponse:
+    """A bounded wait ran out (engines.py): 503 and a hint when to retry, never a 500."""
+    log.warning("%s %s answered 503: %s", request.method, request.url.path, why)
+    return error_response(503, "busy", message, {"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _database_error(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+    if is_lock_timeout(exc):
+        return _busy(request, "lock wait timed out",
+                     "the invoice or the warehouse is locked by another change; retry in a few seconds")
+    return _unexpected(request, exc)
+
+
+def _pool_timeout(request: Request, _exc: sa.exc.TimeoutError) -> JSONResponse:
+    return _busy(request, "no free warehouse connection", "too many requests at once; retry in a few seconds")
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
     return error_response(500, "internal", "internal error")
 
 
-EXCEPTION_HANDLERS = {ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected}
+EXCEPTION_HANDLERS = {ApiError: _api_error, HTTPException: _http_error, sa.exc.DBAPIError: _database_error,
+                      sa.exc.TimeoutError: _pool_timeout, Exception: _unexpected}

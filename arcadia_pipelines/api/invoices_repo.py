@@ -1,7 +1,8 @@
 """Invoice reads and status moves for the API, scoped to the caller.
 
 Every query carries the caller's tenant scope, so another tenant's invoice is simply not
-found. Status moves touch only `status` and timestamps: amounts never change here.
+found. Status moves set `status`, timestamps and (on issue) the number, due date and billing details:
+amounts never change here.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.lifecycle import MOVES, MoveNotAllowed, MoveRefused  # noqa: F401 - MOVES for app.py
+from arcadia_pipelines.warehouse.credit_notes import balance_columns
+from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound, apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines as lines_t
 from arcadia_pipelines.warehouse.schema import tenant_invoices as inv_t
 
 from .errors import ApiError
 from .keys import Principal
 from .params import Cursor, ListQuery
-
-# move -> (statuses it may start from, status it leaves, timestamp column it sets)
-MOVES = {
-    "issue": (("draft",), "issued", "issued_at"),
-    "pay": (("issued",), "paid", "paid_at"),
-    "void": (("draft", "issued"), "void", "voided_at"),
-}
-
 
 def _json_value(value):
     if isinstance(value, datetime):
@@ -49,7 +45,7 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
 
     Keyset paging: the next page starts strictly after the last row handed out, so rows
     added meanwhile never make a page repeat or skip a row."""
-    stmt = _scoped(sa.select(inv_t), who)
+    stmt = _scoped(sa.select(inv_t, *balance_columns()), who)
     if q.tenant_id is not None:  # for a tenant key this narrows within its own scope, never widens it
         stmt = stmt.where(inv_t.c.tenant_id == q.tenant_id)
     if q.period is not None:
@@ -68,7 +64,7 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
 
 def get_invoice(conn: sa.Connection, who: Principal, invoice_id: int) -> dict:
     """The invoice with its lines (by line_no); 404 when unknown or not the caller's."""
-    row = conn.execute(_scoped(sa.select(inv_t).where(inv_t.c.id == invoice_id), who)).first()
+    row = conn.execute(_scoped(sa.select(inv_t, *balance_columns()).where(inv_t.c.id == invoice_id), who)).first()
     if row is None:
         raise ApiError(404, "no such invoice")
     lines = conn.execute(sa.select(lines_t).where(lines_t.c.invoice_id == invoice_id)
@@ -77,20 +73,16 @@ def get_invoice(conn: sa.Connection, who: Principal, invoice_id: int) -> dict:
 
 
 def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
-    """Apply status move `name` in one transaction; 409 when the invoice is not (or no longer)
-    in a status it may start from, so of two concurrent moves at most one wins."""
-    sources, target, stamp = MOVES[name]
+    """Apply status move `name` (billing/lifecycle.py) in one transaction, with what it sets (an issue's
+    number, due date and billing details) and its event (warehouse/invoice_moves.py); 409 when the
+    invoice is not (or no longer) in a status it may start from, so of two concurrent moves at most one wins."""
     with engine.begin() as conn:
-        current = conn.scalar(_scoped(sa.select(inv_t.c.status).where(inv_t.c.id == invoice_id), who))
-        if current is None:
-            raise ApiError(404, "no such invoice")
-        if current not in sources:
-            raise ApiError(409, f"invoice {invoice_id} is {current}; {name} needs {' or '.join(sources)}",
-                           "invalid_transition")
-        now = datetime.now(timezone.utc)
-        done = conn.execute(sa.update(inv_t).where(inv_t.c.id == invoice_id, inv_t.c.status == current)
-                            .values({"status": target, stamp: now, "updated_at": now}))
-        if done.rowcount != 1:
-            raise ApiError(409, f"invoice {invoice_id} changed status meanwhile; fetch it and retry",
-                           "invalid_transition")
+        try:
+            apply_move(conn, invoice_id, name, datetime.now(timezone.utc), None if who.is_admin else who.tenant_id)
+        except InvoiceNotFound:
+            raise ApiError(404, "no such invoice") from None
+        except MoveNotAllowed as e:
+            raise ApiError(409, str(e), "invalid_transition") from None
+        except MoveRefused as e:
+            raise ApiError(409, f"invoice {invoice_id}: {e}") from None
         return get_invoice(conn, who, invoice_id)

@@ -1,4 +1,5 @@
-"""Serving the API with uvicorn, with key-shaped text scrubbed from every log line."""
+"""Serving the API with uvicorn (on h11, for bounded request heads answered in our error shape:
+limits.py), with key-shaped text scrubbed from every log line."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uvicorn
 
 from .app import create_app
 from .keys import KEY_MARK
+from .limits import MAX_HEAD_BYTES, JsonErrorsH11Protocol
 
 _KEYISH = re.compile(re.escape(KEY_MARK) + r"[A-Za-z0-9_\-]+")
 LOGGERS = ("uvicorn.access", "uvicorn.error", "arcadia_pipelines.api")
@@ -30,8 +32,13 @@ def _redact(value):
     return _KEYISH.sub(KEY_MARK + "[redacted]", value) if isinstance(value, str) else value
 
 
+def server_config(app, **options) -> uvicorn.Config:
+    """The uvicorn settings the API is served with (`options`: host, port, logging...)."""
+    return uvicorn.Config(app, http=JsonErrorsH11Protocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES, **options)
+
+
 def serve(engine: sa.Engine, host: str, port: int) -> None:
-    config = uvicorn.Config(create_app(engine), host=host, port=port)  # configures uvicorn's logging
+    config = server_config(create_app(engine), host=host, port=port)  # configures uvicorn's logging
     ours = logging.getLogger("arcadia_pipelines.api")  # status moves, beside uvicorn's lines
     ours.setLevel(logging.INFO)
     ours.handlers, ours.propagate = list(logging.getLogger("uvicorn").handlers), False

@@ -19,6 +19,7 @@ class InvoiceTotals:
     tax_cents: int
     total_cents: int
     tax_line: QuoteLine | None
+    tax_rate: TaxRate | None  # the rate applied, which the invoice keeps
 
 
 def one_currency(tenant_id: str, currencies: Iterable[str]) -> str:
@@ -33,11 +34,11 @@ def one_currency(tenant_id: str, currencies: Iterable[str]) -> str:
 def invoice_totals(currency: str, subtotal_cents: int, tax_rate: TaxRate | None) -> InvoiceTotals:
     """Tax is charged once on the tenant's subtotal, rounded half up; no rate -> no tax line."""
     if tax_rate is None:
-        return InvoiceTotals(currency, subtotal_cents, 0, subtotal_cents, None)
+        return InvoiceTotals(currency, subtotal_cents, 0, subtotal_cents, None, None)
     tax = round_ratio(subtotal_cents * tax_rate.rate.numerator, tax_rate.rate.denominator)
     line = QuoteLine("tax", None, None, tax_rate.description, tax_rate.rate,
                      Fraction(subtotal_cents), tax)
-    return InvoiceTotals(currency, subtotal_cents, tax, subtotal_cents + tax, line)
+    return InvoiceTotals(currency, subtotal_cents, tax, subtotal_cents + tax, line, tax_rate)
 
 
 @dataclass(frozen=True)

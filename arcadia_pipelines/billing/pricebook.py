@@ -13,6 +13,8 @@ from functools import cached_property
 from fractions import Fraction
 from typing import Generic, Iterable, TypeVar
 
+from .bounds import (MAX_INCLUDED_QUANTITY, MAX_PRICE_CENTS, MAX_TAX_RATE, MAX_TAX_RATE_PLACES, MAX_UNIT_PRICE_CENTS,
+                     problem_with)
 from .errors import BillingError
 from .money import to_decimal
 
@@ -37,11 +39,16 @@ class Plan:
     currency: str
     meters: tuple[PlanMeter, ...] = ()
 
-    @cached_property
-    def has_negative_price(self) -> bool:
-        """A negative base price, allowance or unit price: bad input (checked once per version)."""
-        return self.base_price_cents < 0 or any(
-            v < 0 for m in self.meters for v in (m.included_quantity, m.overage_unit_price_cents))
+    def problem(self) -> tuple[str, str] | None:
+        """A negative or implausible price or allowance (billing/bounds.py): bad input."""
+        checks = [(self.base_price_cents, "base_price_cents", MAX_PRICE_CENTS, "price_out_of_bounds")]
+        for m in self.meters:
+            checks += [(m.included_quantity, f"{m.meter} included_quantity", MAX_INCLUDED_QUANTITY,
+                        "quantity_out_of_bounds"),
+                       (m.overage_unit_price_cents, f"{m.meter} overage_unit_price_cents", MAX_UNIT_PRICE_CENTS,
+                        "price_out_of_bounds")]
+        return next(filter(None, (problem_with(value, what, upper, negative_rule="negative_price", upper_rule=rule)
+                                  for value, what, upper, rule in checks)), None)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class Addon:
     name: str
     price_cents: int
     resource_kind: str | None
+
+    def problem(self) -> tuple[str, str] | None:
+        return problem_with(self.price_cents, "price_cents", MAX_PRICE_CENTS, negative_rule="negative_price",
+                            upper_rule="price_out_of_bounds")
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,25 @@ class TaxRate:
     @cached_property
     def description(self) -> str:
         return f"{self.name} {to_decimal(self.rate * 100, 4):f}%"
+
+    def problem(self) -> tuple[str, str] | None:
+        """Out of 0..1, or with more decimals than an invoice keeps of the rate it applied."""
+        if (self.rate * 10**MAX_TAX_RATE_PLACES).denominator != 1:
+            return "invalid_tax_rate", (f"rate is {to_decimal(self.rate, 40):f}; a tax rate has at most "
+                                        f"{MAX_TAX_RATE_PLACES} decimal places (billing/bounds.py)")
+        return problem_with(self.rate, "rate", MAX_TAX_RATE, negative_rule="invalid_tax_rate",
+                            upper_rule="invalid_tax_rate")
+
+
+@dataclass(frozen=True)
+class InvalidVersion:
+    """A price version the book cannot price with (unreadable, negative or out of bounds): a period
+    that selects it raises its error, so only the tenants whose month uses it fail."""
+
+    code: str
+    effective_from: date
+    rule: str
+    message: str
 
 
 V = TypeVar("V")
@@ -77,22 +107,30 @@ class Versions(Generic[V]):
     _found: dict[tuple[str, date], V | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def of(cls, kind: str, items: Iterable[V], code=lambda v: v.code) -> "Versions[V]":
+    def of(cls, kind: str, items: Iterable[V | InvalidVersion], code=lambda v: v.code) -> "Versions[V]":
+        """Versions of `items`; one whose values break a bound is kept as an InvalidVersion."""
         versions = cls(kind)
         for item in items:
-            versions.by_code[code(item)].append(item)
+            key = item.code if isinstance(item, InvalidVersion) else code(item)
+            problem = None if isinstance(item, InvalidVersion) else item.problem()
+            versions.by_code[key].append(InvalidVersion(key, item.effective_from, *problem) if problem else item)
         for lst in versions.by_code.values():
             lst.sort(key=lambda v: v.effective_from)
         return versions
 
     def at(self, code: str, on: date) -> V | None:
-        """Remembered per (code, date): a month-end asks the same question for every subscription."""
+        """Remembered per (code, date): a month-end asks the same question for every subscription.
+        Raises BillingError (without a tenant) when the version in effect is invalid."""
         key = (code, on)
         if key not in self._found:
             lst = self.by_code.get(code, [])
             i = bisect.bisect_right([v.effective_from for v in lst], on)
             self._found[key] = lst[i - 1] if i else None
-        return self._found[key]
+        found = self._found[key]
+        if isinstance(found, InvalidVersion):
+            since = f" effective {found.effective_from}" if found.effective_from > date.min else ""  # min: undated
+            raise BillingError(found.rule, f"{self.kind} {code!r}{since}: {found.message}")
+        return found
 
     def require(self, code: str, on: date) -> V:
         found = self.at(code, on)
@@ -117,11 +155,12 @@ class PriceBook:
     derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def build(cls, plans: Iterable[Plan], addons: Iterable[Addon],
-              tax_rates: Iterable[TaxRate]) -> "PriceBook":
+    def build(cls, plans: Iterable[Plan | InvalidVersion], addons: Iterable[Addon | InvalidVersion],
+              tax_rates: Iterable[TaxRate | InvalidVersion]) -> "PriceBook":
         return cls(Versions.of("plan", plans), Versions.of("addon", addons),
                    Versions.of("tax_rate", tax_rates, code=lambda t: t.country))
 
     def tax_rate(self, country: str | None, on: date) -> TaxRate | None:
-        """The country's rate for the period, or None: a country with no rate is not taxed."""
+        """The country's rate for the period, or None: a country with no rate is not taxed.
+        Raises BillingError `invalid_tax_rate` (without a tenant) when that rate is invalid."""
         return self.tax_rates.at((country or "").upper(), on)

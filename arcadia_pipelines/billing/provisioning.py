@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Mapping, Sequence
 
+from .bounds import check_subtotal
 from .invoice import InvoiceDraft, draft_invoice
 from .periods import Period
 from .pricebook import PriceBook
@@ -21,4 +22,5 @@ def provisioning_quote(book: PriceBook, period: Period, plan_code: str,
                               status="active", started_at=period.start_at, ended_at=None,
                               addons=tuple(addons))
     quote = quote_subscription(book, period, terms, usage)
+    check_subtotal(terms.tenant_id, quote.subtotal_cents)
     return draft_invoice(terms.tenant_id, [quote], book.tax_rate(country, period.start))

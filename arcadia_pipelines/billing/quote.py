@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
-from typing import Callable, Mapping, NoReturn
+from typing import Callable, Mapping
 
+from .bounds import MAX_ADDON_QUANTITY, check_line, problem_with, whole_number
 from .errors import BillingError
 from .money import Exact, ratio, round_ratio, to_decimal
 from .periods import Period, Window, as_utc
@@ -65,13 +66,21 @@ def check_terms(sub: SubscriptionTerms) -> None:
 
     if sub.status not in ("active", "cancelled"):
         bad("unknown_subscription_status", f"status {sub.status!r} is neither active nor cancelled")
+    if not isinstance(sub.started_at, datetime) or not isinstance(sub.ended_at, (datetime, type(None))):
+        bad("unreadable_timestamp", f"started_at {sub.started_at!r}, ended_at {sub.ended_at!r}: not a timestamp")
     if sub.status == "cancelled" and sub.ended_at is None:
         bad("cancelled_without_ended_at", "a cancelled subscription must have ended_at")
     if sub.ended_at is not None and as_utc(sub.ended_at) < as_utc(sub.started_at):
         bad("ended_before_started", f"ended_at {sub.ended_at} is before started_at {sub.started_at}")
     for code, qty in sub.addons:
-        if qty < 0:
-            bad("negative_addon_quantity", f"addon {code!r} has quantity {qty}")
+        try:
+            qty = whole_number(qty, f"quantity of addon {code!r}")
+        except BillingError as e:
+            bad(e.rule, e.message)
+        problem = problem_with(qty, f"quantity of addon {code!r}", MAX_ADDON_QUANTITY,
+                               negative_rule="negative_addon_quantity", upper_rule="quantity_out_of_bounds")
+        if problem:
+            bad(*problem)
 
 
 def quote_subscription(book: PriceBook, period: Period, sub: SubscriptionTerms,
@@ -94,15 +103,11 @@ def _price(book: PriceBook, period: Period, sub: SubscriptionTerms, window: Wind
            usage: Mapping[str, Exact]) -> SubscriptionQuote:
     days, month = window.days_touched, period.days
     plan = book.plans.require(sub.plan_code, period.start)
-    if plan.has_negative_price:
-        _negative_price(f"plan {plan.code!r}")
     prorated = _derived(book, ("plan", plan.code, plan.effective_from, days, month),
                         lambda: _prorate_plan(plan, Fraction(days, month)))
     lines = [prorated.base]
     for code, qty in sub.addons:
         addon = book.addons.require(code, period.start)
-        if addon.price_cents < 0:
-            _negative_price(f"addon {addon.code!r}")
         if qty:
             lines.append(_derived(book, ("addon", addon.code, addon.effective_from, qty, days, month),
                                   lambda: _addon_line(addon, qty, Fraction(days, month))))
@@ -128,6 +133,7 @@ def _derived(book: PriceBook, key: tuple, compute: Callable[[], object]):
 def _line(kind, resource_kind, meter, description, quantity: Fraction, unit_price: Fraction) -> QuoteLine:
     """Rule 4: the amount is rounded half up to whole cents once, from the exact product."""
     amount = round_ratio(quantity.numerator * unit_price.numerator, quantity.denominator * unit_price.denominator)
+    check_line(description, amount)
     return QuoteLine(kind, resource_kind, meter, description, quantity, unit_price, amount)
 
 
@@ -182,10 +188,6 @@ def _meter_problem(plan: Plan, m: PlanMeter) -> tuple[str, str] | None:
 
 def _addon_line(addon: Addon, qty: int, f: Fraction) -> QuoteLine:
     return _line("addon", addon.resource_kind, None, f"Addon: {addon.code}", qty * f, Fraction(addon.price_cents))
-
-
-def _negative_price(what: str) -> NoReturn:
-    raise BillingError("negative_price", f"{what} has a negative price or allowance")
 
 
 def _num(q: Exact) -> str:

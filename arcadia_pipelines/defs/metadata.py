@@ -1,13 +1,43 @@
-"""Run metadata shown in the Dagster UI: row counts and small markdown tables."""
+"""Metadata shown in the Dagster UI: tables' names and column schemas, row counts, small markdown tables."""
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import dagster as dg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from arcadia_pipelines.warehouse.column_docs import VIEWS, relation_docs
+from arcadia_pipelines.warehouse.schema import metadata as warehouse
 
 
-def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]], limit: int = 25) -> dg.MarkdownMetadataValue:
+def _column(column: sa.Column) -> dg.TableColumn:
+    other = ["primary key"] if column.primary_key else []
+    other += [f"references {fk.target_fullname}" for fk in column.foreign_keys]
+    return dg.TableColumn(column.name, column.type.compile(dialect=postgresql.dialect()).lower(),
+                          description=relation_docs(column.table.name).columns.get(column.name),
+                          constraints=dg.TableColumnConstraints(nullable=bool(column.nullable), other=other))
+
+
+def column_schema(relation: str) -> dg.TableSchema:
+    """The columns of a warehouse table or view with their PostgreSQL types and descriptions
+    (warehouse/column_docs.py, the source of the database's comments too)."""
+    if relation in VIEWS:
+        return dg.TableSchema([dg.TableColumn(name, type_, description=text)
+                               for name, (type_, text) in VIEWS[relation].columns.items()])
+    return dg.TableSchema([_column(c) for c in warehouse.tables[relation].columns])
+
+
+def table_metadata(table: str, *also_writes: str) -> dict[str, object]:
+    """Definition metadata of an asset stored in `table` (and in `also_writes`, whose schemas are shown too)."""
+    extra: dict[str, object] = {"also_writes": ", ".join(also_writes)} if also_writes else {}
+    extra |= {f"{other} column schema": column_schema(other) for other in also_writes}
+    return {"dagster/table_name": table, "dagster/column_schema": column_schema(table), **extra}
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]],
+                   limit: int = 25) -> dg.MarkdownMetadataValue:
     rows = list(rows)
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows[:limit]]

@@ -34,7 +34,7 @@ def _bill_item(r: dict, period: Period) -> dict | None:
     if window is None:
         return None
     hours = ceil((window.end_at - window.start_at).total_seconds() / 3600)
-    times = dict(start_time=iso_z(window.start_at), end_time=iso_z(window.end_at), duration=str(hours))
+    times = {"start_time": iso_z(window.start_at), "end_time": iso_z(window.end_at), "duration": str(hours)}
     if r["resource_kind"] == "droplet":
         monthly = Decimal(str(size_fields(r["size_slug"])["size"]["price_monthly"]))
         return invoice_item(_price(monthly, hours), product="Droplets", resource_id=r["resource_id"],
@@ -51,7 +51,7 @@ def demo_do_server(period: Period) -> DoApiServer:
     for r in resources:
         if r["ended_at"] is not None:
             continue
-        common = dict(tags=[tags[r["deployment_id"]]], created_at=r["started_at"])
+        common = {"tags": [tags[r["deployment_id"]]], "created_at": r["started_at"]}
         if r["resource_kind"] == "droplet":
             server.add_droplet(id=int(r["resource_id"]), size_slug=r["size_slug"], **common)
         else:

@@ -1,19 +1,26 @@
-"""`arcadia-pipelines demo`: seed an embedded warehouse, invoice April 2026 through Dagster, print it;
-then observe a local fake DigitalOcean, store its April bill and set it against revenue."""
+"""`arcadia-pipelines demo`: seed a warehouse, invoice April 2026 through Dagster, print it; then
+observe a local fake DigitalOcean, store its April bill and set it against revenue.
+
+With DAGSTER_HOME set, the demo writes the warehouse the code location reads (`warehouse_url()`:
+$DAGSTER_HOME/warehouse.db unless ARCADIA_WAREHOUSE_URL says otherwise) and keeps its runs in that
+instance, so `dg dev` afterwards shows its invoices, costs and checks. Seeding only adds missing
+rows and re-runs skip invoiced tenants, so running it again changes nothing. Without
+DAGSTER_HOME everything goes to a temporary folder.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.instance import open_instance
 from arcadia_pipelines.render import render_invoice
 from arcadia_pipelines.runs import QUIET_CONSOLE, failure_reason, run_monthly_invoicing
-from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine, redacted, warehouse_url
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
@@ -24,14 +31,14 @@ from .seed import seed
 DEMO_PERIOD = Period.parse("2026-04")
 
 
-def _home() -> Path:
-    """DAGSTER_HOME when set (the run then shows in `dagster dev`), else a fresh temporary one."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = tempfile.mkdtemp(prefix="arcadia-demo-")
-        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = home
-    return Path(home)
+def _keeps_home() -> bool:
+    """Whether the demo writes into the user's DAGSTER_HOME; if not, it points DAGSTER_HOME and
+    the warehouse at a fresh temporary folder."""
+    if os.environ.get("DAGSTER_HOME"):
+        return True
+    home = tempfile.mkdtemp(prefix="arcadia-demo-")
+    os.environ.update(DAGSTER_HOME=home, ARCADIA_WAREHOUSE_URL=f"sqlite:///{home}/warehouse.db")
+    return False
 
 
 def print_invoices(engine: sa.Engine, period: Period) -> None:
@@ -71,15 +78,13 @@ def _outcome(result: dg.ExecuteInProcessResult) -> str:
 
 
 def run_demo() -> int:
-    home = _home()
-    db = home / "demo-warehouse.db"
-    db.unlink(missing_ok=True)
-    os.environ["ARCADIA_WAREHOUSE_URL"] = f"sqlite:///{db}"
-    engine = create_warehouse_engine()
+    kept = _keeps_home()
+    url = warehouse_url()
+    engine = create_warehouse_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
         seed(conn)
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         result = run_monthly_invoicing(DEMO_PERIOD, instance)
         cloud = run_digitalocean(instance)
     print(f"monthly_invoicing {DEMO_PERIOD.key}: {_outcome(result)}")
@@ -89,6 +94,12 @@ def run_demo() -> int:
         print(f"{name}: {_outcome(r)}")
     print_inventory(engine)
     print_cost_vs_revenue(engine, DEMO_PERIOD)
-    print(f"\nDAGSTER_HOME={home}\nwarehouse: {db}\n"
-          f"See the run in the UI: DAGSTER_HOME={home} dagster dev -m arcadia_pipelines.definitions")
+    engine.dispose()
+    home = os.environ["DAGSTER_HOME"]
+    print(f"\nDAGSTER_HOME={home}\nwarehouse: {redacted(url)}")
+    if kept:
+        print(f"See the runs, invoices and checks in the UI: DAGSTER_HOME={home} dg dev")
+    else:
+        print("This demo used a throw-away folder; to keep it for the UI, run "
+              "DAGSTER_HOME=$PWD/.dagster_home arcadia-pipelines demo, then dg dev with the same DAGSTER_HOME")
     return 0 if result.success and all(r.success for r in cloud.values()) else 1

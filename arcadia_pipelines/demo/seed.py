@@ -10,16 +10,17 @@ Plus April's USD->AUD rate, to set DigitalOcean's USD bill against AUD revenue.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from arcadia_pipelines.warehouse import schema as t
 
 
 def _at(y, m, d, h=0) -> datetime:
-    return datetime(y, m, d, h, tzinfo=timezone.utc)
+    return datetime(y, m, d, h, tzinfo=UTC)
 
 
 def _droplet(dep, rid, start, end=None, last_seen=None, slug="s-2vcpu-4gb"):
@@ -94,5 +95,8 @@ ROWS = {
 
 
 def seed(conn: sa.Connection) -> None:
+    """Insert the sample rows that are not there yet (by key), so seeding twice changes nothing
+    and never touches rows a warehouse already has."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
     for table, rows in ROWS.items():
-        conn.execute(sa.insert(table), rows)
+        conn.execute(insert(table).on_conflict_do_nothing(), rows)

@@ -7,6 +7,8 @@ droplet filtering and error bodies, from a `FakeDoAccount` that callers change w
         do.add_droplet("web-1", size_slug="s-2vcpu-4gb", tags=["tenant:acme"])
         do.script_failures("/v2/droplets", [429, 500])  # the next two requests fail
         list(DigitalOceanClient("t", api_url=do.url).droplets())  # retried, then every droplet
+        do.script_bodies("/v2/droplets", [lambda body: body.pop("links")])  # a page that ends the listing early
+        do.script_trickle("/v2/volumes", every=2)  # the next answer's body comes one byte every 2 s
 
 Nothing here logs or records the Authorization header.
 """
@@ -20,7 +22,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 from .do_account import FakeDoAccount
@@ -57,6 +59,8 @@ class DoApiServer(FakeDoAccount):
         self._script_lock = threading.Lock()
         self._failures: dict[str, deque[tuple[int, float]]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._edits: dict[str, deque[Callable[[dict], object]]] = defaultdict(deque)
+        self._trickles: dict[str, deque[float]] = defaultdict(deque)
         self._log: list[RequestRecord] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -105,6 +109,18 @@ class DoApiServer(FakeDoAccount):
         with self._script_lock:
             self._delays[path].extend(seconds)
 
+    def script_bodies(self, path: str, edits: Iterable[Callable[[dict], object]]) -> None:
+        """The next 200 answers to `path` go through these edits, in order: each changes the JSON body
+        in place (to serve incomplete, inconsistent or malformed pages); what it returns is ignored."""
+        with self._script_lock:
+            self._edits[path].extend(edits)
+
+    def script_trickle(self, path: str, every: float, times: int = 1) -> None:
+        """The next `times` answers to `path` send their headers at once, then their body one byte
+        every `every` seconds (a per-read timeout never fires on such a server)."""
+        with self._script_lock:
+            self._trickles[path].extend([every] * times)
+
     @property
     def requests(self) -> list[RequestRecord]:
         """Every request served so far: method, path, query and status; never headers."""
@@ -121,6 +137,14 @@ class DoApiServer(FakeDoAccount):
             failure = self._failures[path].popleft() if self._failures[path] else None
             return delay, failure
 
+    def _next_edit(self, path: str) -> Callable[[dict], object] | None:
+        with self._script_lock:
+            return self._edits[path].popleft() if self._edits[path] else None
+
+    def _next_trickle(self, path: str) -> float:
+        with self._script_lock:
+            return self._trickles[path].popleft() if self._trickles[path] else 0.0
+
     def _record(self, record: RequestRecord) -> None:
         with self._script_lock:
             self._log.append(record)
@@ -128,7 +152,14 @@ class DoApiServer(FakeDoAccount):
     # -- the API ---------------------------------------------------------------------------
 
     def respond(self, path: str, query: dict[str, str], authorization: str | None) -> tuple[int, dict, dict]:
-        """(status, JSON body, extra headers) for `GET path?query`."""
+        """(status, JSON body, extra headers) for `GET path?query`, scripted edits applied."""
+        status, body, headers = self._answer(path, query, authorization)
+        edit = self._next_edit(path) if status == 200 else None
+        if edit is not None:
+            edit(body)
+        return status, body, headers
+
+    def _answer(self, path: str, query: dict[str, str], authorization: str | None) -> tuple[int, dict, dict]:
         delay, failure = self._next_scripted(path)
         if delay:
             self._stopping.wait(delay)
@@ -197,7 +228,15 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        every = api._next_trickle(parts.path)
+        if not every:
+            self.wfile.write(payload)
+            return
+        for n in range(len(payload)):
+            self.wfile.write(payload[n:n + 1])
+            self.wfile.flush()
+            if api._stopping.wait(every):
+                return
 
     def log_message(self, format: str, *args) -> None:
         """Silent: the request log on DoApiServer is the record, and it has no headers."""

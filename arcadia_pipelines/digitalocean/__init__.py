@@ -1,4 +1,5 @@
-"""DigitalOcean access for billing: the pydo wrapper, its errors, and money-string parsing.
+"""DigitalOcean access for billing: the pydo wrapper, complete listings, validated records, call
+deadlines, errors and money-string parsing.
 
 The Dagster resource lives in `arcadia_pipelines.digitalocean.resources` (imports dagster).
 """
@@ -10,6 +11,8 @@ from .errors import (
     DigitalOceanConnectionError,
     DigitalOceanError,
     DigitalOceanForbiddenError,
+    DigitalOceanListingError,
+    DigitalOceanMalformedError,
     DigitalOceanNotFoundError,
     DigitalOceanTimeoutError,
     DigitalOceanUnavailableError,
@@ -25,6 +28,8 @@ __all__ = [
     "DigitalOceanConnectionError",
     "DigitalOceanError",
     "DigitalOceanForbiddenError",
+    "DigitalOceanListingError",
+    "DigitalOceanMalformedError",
     "DigitalOceanNotFoundError",
     "DigitalOceanTimeoutError",
     "DigitalOceanUnavailableError",

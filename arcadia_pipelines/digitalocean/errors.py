@@ -30,7 +30,15 @@ class DigitalOceanUnavailableError(DigitalOceanError):
 
 
 class DigitalOceanTimeoutError(DigitalOceanError):
-    """No answer within the timeout."""
+    """No complete answer within the deadline."""
+
+
+class DigitalOceanListingError(DigitalOceanError):
+    """A listing that is incomplete or contradicts its own `meta.total`: none of it may be applied."""
+
+
+class DigitalOceanMalformedError(DigitalOceanError):
+    """An answer, or one item of it, that breaks a rule billing relies on (named in the message)."""
 
 
 class DigitalOceanConnectionError(DigitalOceanError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import DigitalOceanError
@@ -23,11 +22,3 @@ def next_page(body: dict, page: int, path: str) -> int | None:
         raise DigitalOceanError(f"DigitalOcean sent a bad next-page link for GET {path}: {link}")
     return number
 
-
-def unique(items: Iterable[dict], key: str) -> Iterator[dict]:
-    """Each item once: pages shift when resources come and go between requests."""
-    seen = set()
-    for item in items:
-        if item[key] not in seen:
-            seen.add(item[key])
-            yield item

@@ -4,4 +4,6 @@ from datetime import datetime, timezone
 
 
 def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    """A timestamp without an offset is UTC, like every timestamp DigitalOcean sends."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)

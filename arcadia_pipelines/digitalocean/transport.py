@@ -1,4 +1,4 @@
-"""How the pydo client talks HTTP: where the token may go, and bounded retries."""
+"""How the pydo client talks HTTP: where the token may go, bounded retries, sockets with a deadline."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from azure.core.pipeline.policies import RetryPolicy
+from azure.core.pipeline.transport import RequestsTransport
 
+from .deadline import deadline_session, time_left
 from .errors import DigitalOceanError
 
 
@@ -39,15 +41,23 @@ def call_options(api_url: str) -> dict:
 
 
 class CappedRetryPolicy(RetryPolicy):
-    """azure-core's retries (408/429/5xx, connection errors; Retry-After honoured), except that a
-    Retry-After longer than `retry_backoff_max` is cut to it, so a run fails in bounded time."""
+    """azure-core's retries (408/429/5xx, connection errors; Retry-After honoured), except that no
+    wait is longer than `retry_backoff_max` or than the time left before the call's deadline."""
 
     def get_retry_after(self, response):
         after = super().get_retry_after(response)
-        return None if after is None else min(after, self.backoff_max)
+        return None if after is None else self._within_deadline(min(after, self.backoff_max))
+
+    def get_backoff_time(self, settings):
+        return self._within_deadline(super().get_backoff_time(settings))
+
+    @staticmethod
+    def _within_deadline(wait: float) -> float:
+        left = time_left()
+        return wait if left is None else min(wait, left)
 
 
-def retry_policy(retries: int, backoff_factor: float, backoff_max: float, timeout: float) -> RetryPolicy:
+def retry_policy(retries: int, backoff_factor: float, backoff_max: float, deadline_seconds: float) -> RetryPolicy:
     return CappedRetryPolicy(
         retry_total=retries,
         retry_connect=retries,
@@ -55,6 +65,10 @@ def retry_policy(retries: int, backoff_factor: float, backoff_max: float, timeou
         retry_status=retries,
         retry_backoff_factor=backoff_factor,
         retry_backoff_max=backoff_max,
-        # Overall budget for one call: every attempt may use the full timeout and back off fully.
-        timeout=(retries + 1) * timeout + retries * backoff_max,
+        timeout=deadline_seconds,  # azure-core's own budget for all attempts of one call
     )
+
+
+def transport() -> RequestsTransport:
+    """azure-core's requests transport over a session whose sockets honour `deadline()`."""
+    return RequestsTransport(session=deadline_session())

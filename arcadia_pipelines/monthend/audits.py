@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.invoice import invoice_totals
+from arcadia_pipelines.billing.money import exact
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.reads import billed_subscriptions, load_price_book
+from arcadia_pipelines.billing.pricebook import TaxRate
+from arcadia_pipelines.warehouse.reads import billed_subscriptions
 from arcadia_pipelines.warehouse.schema import (deployment_quotes, deployment_usage, tenant_invoice_lines,
-                                                tenant_invoices, tenants)
+                                                tenant_invoices, tenants, usage_evidence)
 
 from .billing_errors_store import failed_tenants
 
@@ -40,18 +47,49 @@ def duplicate_invoices(conn: sa.Connection, period: Period) -> list:
                         .having(sa.func.count() > 1)).all()
 
 
-def wrong_tax(conn: sa.Connection, period: Period) -> list[tuple[str, int, int]]:
-    """(tenant, tax charged, tax the rule gives) for invoices whose tax is not the rule's."""
-    book = load_price_book(conn)
-    i = tenant_invoices
-    rows = conn.execute(sa.select(i.c.tenant_id, i.c.currency, i.c.subtotal_cents, i.c.tax_cents, tenants.c.country)
-                        .join(tenants, tenants.c.id == i.c.tenant_id)
-                        .where(i.c.period_start == period.start)).all()
+class WrongTax(NamedTuple):
+    tenant_id: str
+    charged: int | str
+    expected: int | str
+
+
+def _applied_tax_lines(period: Period) -> sa.Select:
+    """Each invoice of the period with the tax it applied and its tax line(s)."""
+    i, ln = tenant_invoices, tenant_invoice_lines
+    return (sa.select(i.c.tenant_id, i.c.currency, i.c.subtotal_cents, i.c.tax_cents, i.c.tax_name, i.c.tax_rate,
+                      tenants.c.country, sa.func.count(ln.c.id).label("tax_lines"),
+                      sa.func.min(ln.c.description).label("description"), sa.func.min(ln.c.quantity).label("quantity"))
+            .join(tenants, tenants.c.id == i.c.tenant_id)
+            .outerjoin(ln, sa.and_(ln.c.invoice_id == i.c.id, ln.c.kind == "tax"))
+            .where(i.c.period_start == period.start)
+            .group_by(i.c.id, i.c.tenant_id, i.c.currency, i.c.subtotal_cents, i.c.tax_cents, i.c.tax_name,
+                      i.c.tax_rate, tenants.c.country))
+
+
+def _tax_text(lines: int, description: str | None, rate, name: str | None = None) -> str:
+    if not lines:
+        return "no tax line" + (f" (tax_name {name!r} without a tax_rate)" if name else "")
+    return f"tax line {description!r} at {rate}" + (f" ({lines} tax lines)" if lines > 1 else "")
+
+
+def wrong_tax(conn: sa.Connection, period: Period) -> list[WrongTax]:
+    """Invoices whose tax is not round half up(subtotal x the rate the invoice applied), 0 without
+    one, or whose tax line does not state that rate: (tenant, what it charged, what the rule gives).
+
+    Judged against the invoice's own `tax_name`/`tax_rate`, not today's `tax_rates`: invoices a
+    re-run keeps were right with the rate of their day."""
     wrong = []
-    for r in rows:
-        expected = invoice_totals(r.currency, r.subtotal_cents, book.tax_rate(r.country, period.start)).tax_cents
-        if expected != r.tax_cents:
-            wrong.append((r.tenant_id, r.tax_cents, expected))
+    for r in conn.execute(_applied_tax_lines(period)):
+        applied = None if r.tax_rate is None else TaxRate(r.country, period.start, r.tax_name or "",
+                                                           exact(r.tax_rate))
+        rule = invoice_totals(r.currency, r.subtotal_cents, applied)
+        line = rule.tax_line
+        stated = (r.tax_lines, r.description, r.quantity, r.tax_name)
+        if rule.tax_cents != r.tax_cents:
+            wrong.append(WrongTax(r.tenant_id, r.tax_cents, rule.tax_cents))
+        elif stated != ((1, line.description, r.tax_rate, r.tax_name) if line else (0, None, None, None)):
+            wrong.append(WrongTax(r.tenant_id, _tax_text(*stated),
+                                  _tax_text(1, line.description, r.tax_rate) if line else _tax_text(0, None, None)))
     return wrong
 
 
@@ -73,3 +111,66 @@ def negative_usage(conn: sa.Connection, period: Period) -> list:
                         .where(u.c.period_start == period.start, sa.cast(u.c.quantity, sa.Numeric) < 0)).all()
 
 
+class EvidenceMismatch(NamedTuple):
+    tenant_id: str
+    subscription_id: str
+    meter: str
+    usage: Decimal | Fraction | None  # None: no deployment_usage row
+    evidence: Decimal | Fraction | None  # the evidence rows' sum; None: no row, or one that is no number
+    evidence_rows: int
+
+
+def usage_not_matching_evidence(conn: sa.Connection, period: Period) -> list[EvidenceMismatch]:
+    """Each (subscription, meter) of the month whose `deployment_usage` quantity is not exactly the
+    sum of its `usage_evidence` rows: usage without evidence, evidence without usage, or another
+    sum. Exact: NUMERIC on PostgreSQL; on SQLite integer sums when every quantity of the month is a
+    whole number (what its month-end writes for whole sizes), else rationals in Python."""
+    u, ev = deployment_usage, usage_evidence
+    if conn.dialect.name == "sqlite" and conn.execute(sa.union_all(*(
+            sa.select(sa.literal_column("1")).where(t.c.period_start == period.start, _not_whole(t.c.quantity))
+            for t in (u, ev))).limit(1)).first():
+        return _mismatches_in_python(conn, period)
+    number = (lambda c: c) if conn.dialect.name == "postgresql" else (lambda c: sa.cast(c, sa.BigInteger))
+    zero, one = sa.literal_column("0"), sa.literal_column("1")
+    both = sa.union_all(
+        sa.select(u.c.tenant_id, u.c.subscription_id, u.c.meter, number(u.c.quantity).label("usage"),
+                  zero.label("evidence"), one.label("usage_rows"), zero.label("evidence_rows"))
+        .where(u.c.period_start == period.start),
+        sa.select(ev.c.tenant_id, ev.c.subscription_id, ev.c.meter, zero, number(ev.c.quantity), zero, one)
+        .where(ev.c.period_start == period.start)).subquery()
+    usage, evidence = sa.func.sum(both.c.usage), sa.func.sum(both.c.evidence)
+    has_usage, rows = sa.func.sum(both.c.usage_rows), sa.func.sum(both.c.evidence_rows)
+    found = conn.execute(sa.select(sa.func.min(both.c.tenant_id), both.c.subscription_id, both.c.meter, usage,
+                                   evidence, has_usage, rows)
+                         .group_by(both.c.subscription_id, both.c.meter)
+                         .having(sa.or_(usage != evidence, sa.and_(has_usage == 0, rows > 0)))
+                         .order_by(both.c.subscription_id, both.c.meter)).all()
+    return [EvidenceMismatch(t, s, m, Decimal(q) if has else None, Decimal(e) if n else None, n)
+            for t, s, m, q, e, has, n in found]
+
+
+def _not_whole(quantity: sa.Column) -> sa.ColumnElement[bool]:
+    """SQLite: decimal text that is not a whole number CAST(… AS INTEGER) reads exactly."""
+    q = sa.cast(quantity, sa.Text)
+    return sa.or_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), q == "", sa.func.length(q) > 15)
+
+
+def _mismatches_in_python(conn: sa.Connection, period: Period) -> list[EvidenceMismatch]:
+    u, ev = deployment_usage, usage_evidence
+    usage = {(s, m): (t, q) for t, s, m, q in conn.execute(
+        sa.select(u.c.tenant_id, u.c.subscription_id, u.c.meter, u.c.quantity).where(u.c.period_start == period.start))}
+    evidence: dict[tuple[str, str], list] = defaultdict(lambda: [None, Fraction(0), 0])  # tenant, sum, rows
+    for t, s, m, q in conn.execute(sa.select(ev.c.tenant_id, ev.c.subscription_id, ev.c.meter, ev.c.quantity)
+                                   .where(ev.c.period_start == period.start)):
+        found = evidence[(s, m)]
+        found[0] = t
+        found[1] = found[1] + exact(q) if isinstance(q, Decimal) and found[1] is not None else None
+        found[2] += 1
+    wrong = []
+    for key in sorted(usage.keys() | evidence.keys()):
+        tenant, used = usage.get(key, (None, None))
+        ev_tenant, total, rows = evidence.get(key, (None, Fraction(0), 0))
+        usage_value = exact(used) if isinstance(used, Decimal) else None  # None: no row, or no number
+        if usage_value is None or total is None or usage_value != total:
+            wrong.append(EvidenceMismatch(tenant or ev_tenant, *key, used, total if rows else None, rows))
+    return wrong

@@ -12,15 +12,12 @@ longest, the later one on a tie. Items nothing matches have no deployment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.digitalocean.money import amount_to_cents
-from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
+from arcadia_pipelines.digitalocean.records import InvoiceItem, InvoiceSummary
 from arcadia_pipelines.warehouse.schema import cloud_invoice_items, cloud_invoices, metered_resources
 from arcadia_pipelines.warehouse.sqlfuncs import epoch_us, greatest, least
 from arcadia_pipelines.warehouse.types import UtcDateTime
@@ -64,21 +61,9 @@ class CloudBillResult:
     replaced: list[str] = field(default_factory=list)  # the month's earlier invoice uuids
 
 
-def _timestamp(text: str | None) -> datetime | None:
-    return parse_timestamp(text) if text else None
-
-
-def item_row(invoice_uuid: str, line_no: int, item: dict) -> dict:
-    return {
-        "invoice_uuid": invoice_uuid, "line_no": line_no, "product": item.get("product"),
-        "resource_kind": resource_kind(item.get("product")), "resource_id": item.get("resource_id"),
-        "resource_uuid": item.get("resource_uuid"), "description": item.get("description"),
-        "group_description": item.get("group_description"), "project_name": item.get("project_name"),
-        "amount_cents": amount_to_cents(item["amount"]),
-        "duration": Decimal(item["duration"]) if item.get("duration") else None,
-        "duration_unit": item.get("duration_unit"), "start_time": _timestamp(item.get("start_time")),
-        "end_time": _timestamp(item.get("end_time")), "deployment_id": None,
-    }
+def item_row(invoice_uuid: str, line_no: int, item: InvoiceItem) -> dict:
+    return {"invoice_uuid": invoice_uuid, "line_no": line_no, **asdict(item),
+            "resource_kind": resource_kind(item.product), "deployment_id": None}
 
 
 def _candidates(invoice_uuid: str, period: Period) -> sa.Select:
@@ -107,10 +92,11 @@ def _attribute_items(conn: sa.Connection, invoice_uuid: str, period: Period) -> 
                      .values(deployment_id=sa.bindparam("d")), updates)
 
 
-def write_cloud_invoice(engine: sa.Engine, period: Period, invoice: dict, items: list[dict]) -> CloudBillResult:
+def write_cloud_invoice(engine: sa.Engine, period: Period, invoice: InvoiceSummary,
+                        items: list[InvoiceItem]) -> CloudBillResult:
     """Store DigitalOcean's `invoice` (its summary) for `period` with `items` in DigitalOcean's order."""
-    uuid = invoice["invoice_uuid"]
-    result = CloudBillResult(uuid, amount_to_cents(invoice["amount"]))
+    uuid = invoice.invoice_uuid
+    result = CloudBillResult(uuid, invoice.amount_cents)
     rows = [item_row(uuid, n, item) for n, item in enumerate(items, start=1)]
     ci, inv = cloud_invoice_items, cloud_invoices
     with month_end_stage(engine, "cloud_invoices", period.start) as conn:

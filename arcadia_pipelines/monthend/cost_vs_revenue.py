@@ -2,18 +2,23 @@
 
 Rows are per tenant, deployment and resource kind. Cost is converted into the revenue currency
 with the month's `fx_rates` (the pair as given, or its inverse); a missing rate leaves the
-converted cost and margin null and names the pair. DigitalOcean cost on no known deployment
-has its own rows with no tenant, in the reporting currency.
+converted cost and margin null and names the pair. A stored rate that is no positive number
+within billing/bounds.py (text SQLite kept, 0, negative) is treated as missing and named with
+why. DigitalOcean cost on no known deployment has its own rows with no tenant, in the reporting
+currency.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.bounds import MAX_FX_RATE
 from arcadia_pipelines.billing.money import round_half_up
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.schema import (
@@ -33,6 +38,7 @@ from .stage import month_end_stage
 class CostVsRevenueResult:
     rows: list[dict] = field(default_factory=list)
     missing_rates: set[tuple[str, str]] = field(default_factory=set)
+    unusable_rates: dict[tuple[str, str], str] = field(default_factory=dict)  # missing pair -> why its rate is bad
 
 
 def _revenue(conn, period):
@@ -56,12 +62,38 @@ def _cost(conn, period):
     return conn.execute(q).all()
 
 
-def _rates(conn, period) -> dict[tuple[str, str], Fraction]:
-    rates = {}
-    for r in conn.execute(sa.select(fx_rates).where(fx_rates.c.period_start == period.start)):
-        rates[(r.base_currency, r.quote_currency)] = Fraction(r.rate)
-        rates.setdefault((r.quote_currency, r.base_currency), 1 / Fraction(r.rate))
-    return rates
+def _rate_problem(rate: object) -> str | None:
+    """Why a stored rate cannot convert, or None. SQLite keeps any text (read as Unreadable)."""
+    if not (isinstance(rate, Decimal) and rate.is_finite() and rate > 0):
+        return f"rate {rate if isinstance(rate, Decimal) else repr(rate)} is not a positive number"
+    if not Fraction(1, MAX_FX_RATE) <= Fraction(rate) <= MAX_FX_RATE:
+        return f"rate {rate:f} is outside 1/{MAX_FX_RATE} to {MAX_FX_RATE} (billing/bounds.py)"
+    return None
+
+
+def _rates(conn, period_start: date) -> tuple[dict[tuple[str, str], Fraction], dict[tuple[str, str], str]]:
+    """The month's usable rates, both ways round, and why each unusable stored one is unusable."""
+    rates, unusable = {}, {}
+    for r in conn.execute(sa.select(fx_rates).where(fx_rates.c.period_start == period_start)):
+        pair = (r.base_currency, r.quote_currency)
+        if problem := _rate_problem(r.rate):
+            unusable[pair] = problem
+            continue
+        rates[pair] = Fraction(r.rate)
+        rates.setdefault(pair[::-1], 1 / Fraction(r.rate))
+    return rates, unusable
+
+
+def why_no_rate(unusable: dict[tuple[str, str], str], base: str, quote: str) -> str | None:
+    """Why base->quote has no rate when a stored row for it (or its inverse) is unusable, else None."""
+    if (base, quote) in unusable:
+        return unusable[(base, quote)]
+    return f"{quote}->{base} {unusable[(quote, base)]}" if (quote, base) in unusable else None
+
+
+def unusable_rates(conn: sa.Connection, period_start: date) -> dict[tuple[str, str], str]:
+    """The month's stored rates that cannot convert, and why (for `why_no_rate`)."""
+    return _rates(conn, period_start)[1]
 
 
 def compute(conn: sa.Connection, period: Period, reporting_currency: str) -> CostVsRevenueResult:
@@ -71,7 +103,7 @@ def compute(conn: sa.Connection, period: Period, reporting_currency: str) -> Cos
     cost: dict[tuple, dict[str, int]] = defaultdict(dict)
     for r in _cost(conn, period):
         cost[(r.tenant_id, r.deployment_id, r.resource_kind)][r.currency] = r.cents
-    rates = _rates(conn, period)
+    rates, unusable = _rates(conn, period.start)
     for key in sorted(set(revenue) | set(cost), key=lambda k: tuple("" if v is None else v for v in k)):
         tenant_id, deployment_id, kind = key
         rev = revenue.get(key)
@@ -84,6 +116,8 @@ def compute(conn: sa.Connection, period: Period, reporting_currency: str) -> Cos
                 converted = round_half_up(cost_cents * rates[(cost_currency, rev_currency)])
             else:
                 result.missing_rates.add((cost_currency, rev_currency))
+                if why := why_no_rate(unusable, cost_currency, rev_currency):
+                    result.unusable_rates[(cost_currency, rev_currency)] = why
             revenue_cents = rev.cents if rev else 0
             result.rows.append({
                 "period_start": period.start, "tenant_id": tenant_id, "deployment_id": deployment_id,

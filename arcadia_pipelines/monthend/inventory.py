@@ -15,6 +15,16 @@ table of what was listed:
 An observation older than the latest recorded one changes nothing (a slow run never moves time
 backwards); repeating one with the same inventory and the same T changes nothing either.
 
+A listing is validated before it gets here (`arcadia_pipelines.digitalocean`: complete, agreeing
+with `meta.total`, every item well-formed). What a valid listing can still do is drop resources
+that exist: when more than `DisappearanceGuard.max_share` of the open resources of a kind (and at
+least `min_count` of them) would close in one observation, it is refused (InventoryRefused) and
+the transaction rolls back: no interval closes and no observation is recorded, so
+`inventory_is_fresh` keeps warning until a plausible listing arrives. The same share of the open
+resources of a kind that are on a deployment suddenly listed on none (their tags gone, unknown or
+ambiguous) is refused the same way: they would go on unbilled. `allow=True` applies a real mass
+deletion or untagging. A move from one deployment to another still bills someone and is applied.
+
 Deployment: the one whose `do_tag` the resource carries. A resource carrying the tags of several
 deployments is attributed to none (`deployment_id` NULL) and reported as ambiguous: billing a
 tenant for a resource another tenant also claims is worse than billing nobody.
@@ -22,6 +32,7 @@ tenant for a resource another tenant also claims is worse than billing nobody.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -32,7 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.periods import as_utc
-from arcadia_pipelines.digitalocean.timestamps import parse_timestamp
+from arcadia_pipelines.digitalocean.records import InventoryResource
 from arcadia_pipelines.warehouse.schema import deployments, do_inventory_observations, metered_resources
 from arcadia_pipelines.warehouse.types import ExactDecimal, UtcDateTime
 
@@ -43,27 +54,30 @@ AMBIGUOUS_RULE = "ambiguous tags: attributed to no deployment"
 
 
 @dataclass(frozen=True)
-class Observed:
-    """One listed DigitalOcean resource, as metering sees it."""
+class DisappearanceGuard:
+    """Refuses an observation in which more than `max_share` of the open resources of one kind, and
+    at least `min_count` of them, disappear at once (or, of those on a deployment, lose it):
+    DigitalOcean listing nothing (or half, or without tags) for an hour is likelier than a tenant
+    deleting everything, and closing them under-bills every tenant. `min_count` keeps small
+    accounts from being blocked by one deletion."""
 
-    resource_kind: str  # droplet | volume
-    resource_id: str
-    tags: tuple[str, ...]
-    size_slug: str | None
-    quantity: Decimal
-    created_at: datetime
+    max_share: Decimal = Decimal("0.5")
+    min_count: int = 3
+    allow: bool = False  # a real mass deletion: apply it anyway
+
+    def refuses(self, disappearing: int, open_count: int) -> bool:
+        return (not self.allow and disappearing >= self.min_count
+                and Decimal(disappearing) > self.max_share * open_count)
 
 
-def observed_droplet(d: dict) -> Observed:
-    """A droplet (GPU droplets too) counts 1 per hour of its size."""
-    return Observed("droplet", str(d["id"]), tuple(d.get("tags") or ()), d.get("size_slug") or d["size"]["slug"],
-                    Decimal(1), parse_timestamp(d["created_at"]))
+class InventoryRefused(Exception):
+    """A listing that would close too many open resources at once, or move too many to no deployment;
+    nothing of it was applied."""
 
-
-def observed_volume(v: dict) -> Observed:
-    """A volume counts its size in GB per hour."""
-    return Observed("volume", str(v["id"]), tuple(v.get("tags") or ()), None, Decimal(v["size_gigabytes"]),
-                    parse_timestamp(v["created_at"]))
+    def __init__(self, message: str, disappearing: list[str], losing_deployment: list[str]) -> None:
+        super().__init__(message)
+        self.disappearing = disappearing
+        self.losing_deployment = losing_deployment
 
 
 @dataclass
@@ -96,7 +110,7 @@ _listed = sa.Table(
 )
 
 
-def _attribute(resources: Iterable[Observed], tag_owner: dict[str, str], result: InventoryResult,
+def _attribute(resources: Iterable[InventoryResource], tag_owner: dict[str, str], result: InventoryResult,
                observed_at: datetime) -> list[dict]:
     rows = {}
     for r in resources:
@@ -175,8 +189,42 @@ def _open_missing(conn: sa.Connection, at) -> int:
         .where(~sa.exists().where(_same(m, s), m.c.ended_at.is_(None))))).rowcount
 
 
-def observe_inventory(engine: sa.Engine, resources: Iterable[Observed], observed_at: datetime) -> InventoryResult:
-    """Fold one listing of the whole inventory, taken at `observed_at`, into `metered_resources`."""
+def _refused_share(guard: DisappearanceGuard, losing: list[tuple[str, str]], among: list[tuple[str, str]],
+                   would: str) -> tuple[list[str], list[str]]:
+    """(reasons, resources) for the kinds of which `guard` refuses to lose `losing` out of `among`."""
+    losing_count, among_count = Counter(kind for kind, _ in losing), Counter(kind for kind, _ in among)
+    refused = [kind for kind in sorted(losing_count) if guard.refuses(losing_count[kind], among_count[kind])]
+    limit = f"{(guard.max_share * 100).normalize():f}%"
+    reasons = [f"{kind} listing would {would.format(n=losing_count[kind], of=among_count[kind], kind=kind)} "
+               f"({100 * losing_count[kind] // among_count[kind]}%), above the {limit} allowed" for kind in refused]
+    return reasons, [f"{kind} {rid}" for kind, rid in losing if kind in refused]
+
+
+def _refuse_mass_loss(conn: sa.Connection, listed: list[dict], guard: DisappearanceGuard) -> None:
+    """Raises InventoryRefused when the listing would close, or move to no deployment, more of the
+    open resources of a kind than `guard` allows: either way they would go unbilled."""
+    m = metered_resources
+    listed_on = {(r["resource_kind"], r["resource_id"]): r["deployment_id"] for r in listed}
+    open_now = conn.execute(sa.select(m.c.resource_kind, m.c.resource_id, m.c.deployment_id)
+                            .where(m.c.ended_at.is_(None))).all()
+    everyone = [(kind, rid) for kind, rid, _ in open_now]
+    attributed = sorted((kind, rid) for kind, rid, deployment in open_now if deployment is not None)
+    gone = sorted(key for key in everyone if key not in listed_on)
+    detached = [key for key in attributed if key in listed_on and listed_on[key] is None]
+    gone_reasons, disappearing = _refused_share(guard, gone, everyone, "close {n} of {of} open {kind}s")
+    detached_reasons, losing_deployment = _refused_share(
+        guard, detached, attributed, "move {n} of the {of} {kind}s on a deployment to no deployment")
+    if gone_reasons or detached_reasons:
+        really = " or ".join(what for what, reasons in (("deleted", gone_reasons), ("untagged", detached_reasons))
+                             if reasons)
+        raise InventoryRefused(f"{'; '.join(gone_reasons + detached_reasons)}; nothing applied (if they really "
+                               f"were {really}, re-run with allow_mass_disappearance)", disappearing, losing_deployment)
+
+
+def observe_inventory(engine: sa.Engine, resources: Iterable[InventoryResource], observed_at: datetime,
+                      guard: DisappearanceGuard = DisappearanceGuard()) -> InventoryResult:
+    """Fold one listing of the whole inventory, taken at `observed_at`, into `metered_resources`.
+    Raises InventoryRefused, having changed nothing, when `guard` finds the listing implausible."""
     m = metered_resources
     observed_at = as_utc(observed_at)
     at = sa.literal(observed_at, UtcDateTime)
@@ -188,6 +236,7 @@ def observe_inventory(engine: sa.Engine, resources: Iterable[Observed], observed
             return result
         tag_owner = dict(conn.execute(sa.select(deployments.c.do_tag, deployments.c.id)).all())
         listed = _attribute(resources, tag_owner, result, observed_at)
+        _refuse_mass_loss(conn, listed, guard)
         result.seen = len(listed)
         _listed.create(conn)
         if listed:

@@ -1,8 +1,10 @@
 """`tenant_invoices` and `tenant_invoice_lines`: one invoice per tenant and period (rules 5-7).
 
 Idempotent per partition under a partition lock, in one transaction: tenants already invoiced
-are skipped; with `force`, drafts are recomputed in place (same id, lines replaced) and issued,
-paid or void invoices are left alone.
+are skipped; with `force`, drafts are recomputed in place (same id, lines replaced) with the
+current tax rate, and issued, paid or void invoices are left alone. Each invoice keeps the tax
+name and rate it applied (`tax_name`, `tax_rate`), so a later `tax_rates` change leaves kept
+invoices consistent.
 
 Tenants are invoiced a batch at a time: their new invoices are staged (bulk insert into a
 temporary table) and inserted by one statement, recomputed drafts are updated by one statement,
@@ -24,6 +26,7 @@ from arcadia_pipelines.billing.invoice import InvoiceTotals, invoice_totals, one
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
+from arcadia_pipelines.warehouse.invoice_moves import append_month_end_events
 from arcadia_pipelines.warehouse.reads import TenantRange, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, refresh_statistics
@@ -122,6 +125,12 @@ def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
             "amount_cents": t.amount_cents}
 
 
+def _applied_tax(totals: InvoiceTotals) -> dict:
+    """The tax name and rate the invoice keeps (the rate as its tax line's quantity states it)."""
+    t = totals.tax_rate
+    return {"tax_name": t.name, "tax_rate": to_decimal(t.rate, 12)} if t else {"tax_name": None, "tax_rate": None}
+
+
 def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
     result = InvoicesResult()
     with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
@@ -134,6 +143,8 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> In
             i = tenant_invoices
             refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
                                tenant_invoice_lines.c.invoice_id)
+        if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
+            append_month_end_events(conn, period.start, run.now)
     return result
 
 
@@ -146,10 +157,10 @@ def _totals(conn: sa.Connection, run: _Run, tenant_range: TenantRange,
             continue
         try:
             currency = one_currency(tenant_id, (g.currency for g in groups))
+            tax = run.book.tax_rate(groups[0].country, run.period.start)
         except BillingError as e:
-            result.errors.append(e)
+            result.errors.append(e.for_tenant(tenant_id))
             continue
-        tax = run.book.tax_rate(groups[0].country, run.period.start)
         totals[tenant_id] = (invoice_totals(currency, sum(g.subtotal for g in groups), tax),
                              sum(g.lines for g in groups))
     return totals
@@ -165,7 +176,8 @@ def _write_batch(conn: sa.Connection, run: _Run, tenant_range: TenantRange, resu
     new_rows, redo_rows = [], []
     for tenant_id, (t, _) in totals.items():
         amounts = {"currency": t.currency, "subtotal_cents": t.subtotal_cents,
-                   "tax_cents": t.tax_cents, "total_cents": t.total_cents, "updated_at": run.now}
+                   "tax_cents": t.tax_cents, "total_cents": t.total_cents, "updated_at": run.now,
+                   **_applied_tax(t)}
         inv = existing.get(tenant_id)
         if inv is None:
             new_rows.append({"tenant_id": tenant_id, "period_start": period.start,

@@ -15,6 +15,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.bounds import check_subtotal
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import one_currency
 from arcadia_pipelines.billing.money import to_decimal
@@ -80,6 +81,7 @@ def quote_tenants(batch: _Batch, period: Period, book: PriceBook,
         if quotes:
             try:
                 one_currency(tenant_id, (q.currency for q in quotes))
+                check_subtotal(tenant_id, sum(q.subtotal_cents for q in quotes))
             except BillingError as e:
                 errors.append(e)
         yield tenant_id, [] if errors else quotes, errors

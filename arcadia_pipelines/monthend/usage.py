@@ -1,73 +1,145 @@
-"""`deployment_usage`: each billed subscription's metered quantity inside its window.
+"""`deployment_usage`: each billed subscription's metered quantity inside its window, and
+`usage_evidence`: the rows it is the sum of.
 
-Set-based SQL aggregates every lifetime interval in the database, and the same statement sums
-the product of whole hours and size and inserts it: exact on PostgreSQL (NUMERIC), and on SQLite
-as long as sizes are whole numbers (droplets count 1, volumes whole gigabytes), which its integer
-arithmetic keeps exact. SQLite keeps sizes as decimal text that its arithmetic would turn into
-floats, so when any size is fractional (or huge) Python multiplies instead (exact decimals), a
-batch of tenants at a time, and bulk-inserts the result.
+One set-based statement writes the evidence, every lifetime interval overlapping a billed window
+with its clipped window, whole hours and hours x size, and one more sums it per subscription and
+meter into `deployment_usage`, so the two cannot disagree. Exact on PostgreSQL (NUMERIC), and on
+SQLite as long as sizes are whole numbers (droplets count 1, volumes whole gigabytes), which its
+integer arithmetic keeps exact. SQLite keeps sizes as decimal text that its arithmetic would turn
+into floats, so when any size is fractional (or huge) Python multiplies instead (exact decimals),
+a batch of tenants at a time, and bulk-inserts the evidence and its sums.
+
+Bad input is found first, by one scan of the intervals (and, only when it finds something, one
+join naming the subscriptions it touches) and two small queries over the month's subscriptions.
+Its tenants are recorded in `billing_errors` and get no usage; every other tenant's usage is
+exactly what it would be without the bad rows, which are never multiplied.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
+from arcadia_pipelines.billing.bounds import MAX_RESOURCE_QUANTITY
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
-from arcadia_pipelines.warehouse.reads import TenantRange, billed_subscriptions, tenant_ranges
-from arcadia_pipelines.warehouse.schema import deployment_usage, metered_resources, subscriptions
+from arcadia_pipelines.warehouse.reads import TenantRange, billed_subscriptions, micros, tenant_ranges
+from arcadia_pipelines.warehouse.schema import (billing_errors, deployment_usage, metered_resources, subscriptions,
+                                                usage_evidence)
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, epoch_us, greatest, least, refresh_statistics
+from arcadia_pipelines.warehouse.types import UtcDateTime
 
 from .billing_errors_store import replace_errors
 from .stage import month_end_stage
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
+EVIDENCE_COLUMNS = ("period_start", "subscription_id", "meter", "resource_kind", "resource_id", "started_at",
+                    "tenant_id", "deployment_id", "window_start", "window_end", "hours", "size")
+
+
+class timestamp_of_us(FunctionElement):
+    """The timestamp of epoch microseconds (a bound of the month, so never negative), exactly:
+    timestamptz on PostgreSQL, on SQLite the text SQLAlchemy writes."""
+
+    type = UtcDateTime()
+    inherit_cache = True
+
+
+@compiles(timestamp_of_us, "postgresql")
+def _timestamp_of_us_pg(element, compiler, **kw):
+    us = compiler.process(element.clauses, **kw)
+    return f"(TIMESTAMPTZ '1970-01-01 00:00:00+00' + {us} * INTERVAL '1 microsecond')"
+
+
+@compiles(timestamp_of_us, "sqlite")
+def _timestamp_of_us_sqlite(element, compiler, **kw):
+    us = compiler.process(element.clauses, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {us} / 1000000, 'unixepoch') || printf('.%06d', {us} % 1000000))"
 
 
 @dataclass
 class UsageResult:
     rows: int = 0
+    evidence_rows: int = 0
     subscriptions: int = 0
     by_meter: dict[str, Decimal] = field(default_factory=dict)
     errors: list[BillingError] = field(default_factory=list)
 
 
-def _overlaps(period: Period, tenant_range: TenantRange = TenantRange()):
-    """Billed subscriptions joined to their deployment's intervals, with each overlap in µs
-    and its whole hours: ceil(overlap / 1 h), 0 when they do not overlap."""
-    subs = billed_subscriptions(period).where(*tenant_range.where(subscriptions.c.tenant_id)).subquery("subs")
+@dataclass(frozen=True)
+class _Skip:
+    """What the usage statement leaves out: the tenants with bad input, and the intervals that
+    cannot be metered (so NaN, text or an overflow never enters the arithmetic)."""
+
+    tenants: sa.Select | None = None
+    bad_intervals: sa.ColumnElement[bool] | None = None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """Usage as known at the instant `at`, for a month-to-date preview: each interval metered
+    through `at` (inclusive, to the microsecond), or, `projected`, each one running at `at`
+    (started by then, not ended by then) extended to its subscription window's end and each one
+    starting after `at` left out."""
+
+    at: datetime
+    projected: bool = False
+
+    def clip(self, m: sa.Table, lo: sa.ColumnElement, hi: sa.ColumnElement, we: sa.ColumnElement) -> sa.ColumnElement:
+        through = micros(self.at + timedelta(microseconds=1))
+        if not self.projected:
+            return least(hi, through)
+        return sa.case((epoch_us(m.c.started_at) >= through, lo),
+                       (sa.and_(m.c.ended_at.is_not(None), epoch_us(m.c.ended_at) < through), hi), else_=we)
+
+
+def _joined(period: Period, tenant_range: TenantRange = TenantRange(), skip: _Skip = _Skip()):
+    """Billed subscriptions joined to their deployment's droplet and volume intervals."""
+    billed = billed_subscriptions(period).where(*tenant_range.where(subscriptions.c.tenant_id))
+    if skip.tenants is not None:
+        billed = billed.where(subscriptions.c.tenant_id.not_in(skip.tenants))
+    subs = billed.subquery("subs")
     m = metered_resources
+    on = [m.c.deployment_id == subs.c.deployment_id, m.c.resource_kind.in_(METER_OF_KIND)]
+    if skip.bad_intervals is not None:
+        on.append(sa.not_(skip.bad_intervals))
+    return subs, m, subs.join(m, sa.and_(*on))
+
+
+def _overlaps(period: Period, tenant_range: TenantRange, skip: _Skip, as_of: AsOf | None = None) -> sa.CTE:
+    """Each interval that overlaps a billed subscription's window, with the overlap's bounds in µs
+    (lo, hi). Materialized on SQLite, which would otherwise compute each bound again wherever
+    it is used (PostgreSQL is faster without)."""
+    subs, m, joined = _joined(period, tenant_range, skip)
     lo = greatest(epoch_us(m.c.started_at), subs.c.ws)
     hi = least(sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we), subs.c.we)
-    hours = (greatest(hi - lo, 0) + (HOUR_US - 1)) // HOUR_US  # each bound evaluated once per row
-    joined = subs.join(m, sa.and_(m.c.deployment_id == subs.c.deployment_id,
-                                  m.c.resource_kind.in_(METER_OF_KIND)))
-    return subs, m, hours, joined
+    if as_of is not None:
+        hi = as_of.clip(m, lo, hi, subs.c.we)
+    return (sa.select(subs.c.id.label("subscription_id"), subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind,
+                      m.c.resource_id, m.c.started_at, m.c.quantity.label("size"), lo.label("lo"), hi.label("hi"))
+            .select_from(joined).where(hi > lo).cte("overlaps").prefix_with("MATERIALIZED", dialect="sqlite"))
 
 
-def usage_groups(period: Period, tenant_range: TenantRange = TenantRange()) -> sa.Select:
-    """Whole hours per (subscription, resource kind, size)."""
-    subs, m, hours, joined = _overlaps(period, tenant_range)
-    return (sa.select(subs.c.id.label("subscription_id"), subs.c.tenant_id, subs.c.deployment_id,
-                      m.c.resource_kind, m.c.quantity, sa.func.sum(hours).label("hours"))
-            .select_from(joined)
-            .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind, m.c.quantity))
-
-
-def usage_rows(period: Period) -> sa.Select:
-    """`deployment_usage` rows of the period: the sum of whole hours x size per subscription and
-    resource kind, exact where the database's arithmetic on sizes is (PostgreSQL NUMERIC)."""
-    subs, m, hours, joined = _overlaps(period)
-    return (sa.select(sa.literal(period.start, sa.Date), subs.c.id, sa.case(METER_OF_KIND, value=m.c.resource_kind),
-                      subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind, sa.func.sum(hours * m.c.quantity))
-            .select_from(joined)
-            .group_by(subs.c.id, subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind))
+def evidence_rows(period: Period, tenant_range: TenantRange = TenantRange(), skip: _Skip = _Skip(),
+                  with_quantity: bool = True, as_of: AsOf | None = None) -> sa.Select:
+    """`usage_evidence` rows of the period (EVIDENCE_COLUMNS): each overlap's window, its whole
+    hours, ceil(overlap / 1 h), and (`with_quantity`) hours x size, exact where the database's
+    arithmetic on sizes is (PostgreSQL NUMERIC; SQLite for whole sizes)."""
+    o = _overlaps(period, tenant_range, skip, as_of)
+    hours = (o.c.hi - o.c.lo + (HOUR_US - 1)) // HOUR_US
+    columns = [sa.literal(period.start, sa.Date).label("period_start"), o.c.subscription_id,
+               sa.case(METER_OF_KIND, value=o.c.resource_kind).label("meter"), o.c.resource_kind, o.c.resource_id,
+               o.c.started_at, o.c.tenant_id, o.c.deployment_id, timestamp_of_us(o.c.lo).label("window_start"),
+               timestamp_of_us(o.c.hi).label("window_end"), hours.label("hours"), o.c.size]
+    return sa.select(*columns, *([(hours * o.c.size).label("quantity")] if with_quantity else []))
 
 
 def _any_interval(*conditions: sa.ColumnElement[bool]) -> sa.Select:
@@ -77,87 +149,221 @@ def _any_interval(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     return sa.select(m.c.resource_id).where(m.c.resource_kind.in_(METER_OF_KIND), *conditions).limit(1)
 
 
-def sizes_sqlite_cannot_multiply() -> sa.Select:
+def sizes_sqlite_cannot_multiply(skip: _Skip = _Skip()) -> sa.Select:
     """A size that is not a whole number of at most 12 digits (fractional, negative, empty, or
     so large that a product could leave SQLite's 64-bit integers): its arithmetic would go
     through float. The usage statement multiplies intervals from other months too (by 0 hours,
-    still a float), so any month counts."""
+    still a float), so any month counts; intervals it leaves out do not."""
     q = sa.cast(metered_resources.c.quantity, sa.Text)
-    return _any_interval(sa.or_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), q == "", sa.func.length(q) > 12))
+    left_out = [] if skip.bad_intervals is None else [sa.not_(skip.bad_intervals)]
+    return _any_interval(sa.or_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), q == "", sa.func.length(q) > 12),
+                         *left_out)
 
 
-def suspect_intervals() -> sa.Select:
-    """An interval that ends before it starts or has a negative size, in any month: only then is
-    `broken_intervals` (a join over every billed subscription's window) worth running."""
-    m = metered_resources
-    return _any_interval(sa.or_(epoch_us(m.c.ended_at) < epoch_us(m.c.started_at),
-                                sa.cast(m.c.quantity, sa.Numeric) < 0))
+@dataclass(frozen=True)
+class _IntervalChecks:
+    """What makes an interval unmeterable, as SQL conditions on `metered_resources`, never NULL
+    together: a timestamp `epoch_us` cannot read (SQLite keeps any text in any column; on
+    PostgreSQL an infinite one), a size that is not fixed-point decimal text (SQLite; what
+    ExactDecimal writes), negative, or above its kind's bound (PostgreSQL's NaN sorts above every
+    bound), or an end before the start."""
+
+    unreadable_at: sa.ColumnElement[bool]
+    not_a_number: sa.ColumnElement[bool]
+    negative: sa.ColumnElement[bool]
+    too_large: sa.ColumnElement[bool]
+    ends_first: sa.ColumnElement[bool]
+
+    @classmethod
+    def of(cls, dialect: str) -> "_IntervalChecks":
+        m = metered_resources
+        start, end = epoch_us(m.c.started_at), epoch_us(m.c.ended_at)
+        size = sa.cast(m.c.quantity, sa.Numeric)
+        not_a_number = _not_fixed_point(sa.cast(m.c.quantity, sa.Text)) if dialect == "sqlite" else sa.false()
+        return cls(unreadable_at=sa.or_(start.is_(None), sa.and_(m.c.ended_at.is_not(None), end.is_(None))),
+                   not_a_number=not_a_number, negative=size < 0,
+                   too_large=size > sa.case(MAX_RESOURCE_QUANTITY, value=m.c.resource_kind),
+                   ends_first=sa.and_(m.c.ended_at.is_not(None), end < start))
+
+    @staticmethod
+    def any(dialect: str) -> sa.ColumnElement[bool]:
+        """Any of the checks, with each timestamp and size read once per row (one scan of every
+        interval runs it each month-end): unreadable_at or ends_first, not_a_number, negative or
+        too_large."""
+        m = metered_resources
+        start, end = epoch_us(m.c.started_at), epoch_us(m.c.ended_at)
+        bad_times = sa.case((m.c.ended_at.is_(None), start.is_(None)),
+                            else_=sa.not_(sa.func.coalesce(end >= start, False)))
+        size = sa.cast(m.c.quantity, sa.Numeric)
+        bad_size = sa.not_(size.between(0, sa.case(MAX_RESOURCE_QUANTITY, value=m.c.resource_kind)))
+        not_a_number = _not_fixed_point(sa.cast(m.c.quantity, sa.Text)) if dialect == "sqlite" else sa.false()
+        return sa.or_(bad_times, not_a_number, bad_size)
 
 
-def broken_intervals(period: Period) -> sa.Select:
-    """Intervals inside a subscription's window that cannot be metered: ending before they
-    start, or a negative size. A broken interval from another month does not block this one."""
-    subs, m, _, joined = _overlaps(period)
+def _not_fixed_point(q: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """Text that is not [-]digits[.digits]; a whole number (nearly every size) leaves at the first test."""
+    unsigned = sa.case((sa.func.substr(q, 1, 1) == "-", sa.func.substr(q, 2)), else_=q)
+    return sa.or_(q == "", sa.and_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), sa.or_(
+        unsigned.op("GLOB")(sa.literal("*[^0-9.]*", sa.Text)), unsigned.op("GLOB")(sa.literal("*.*.*", sa.Text)),
+        sa.func.ltrim(unsigned, ".") == "")))
+
+
+def suspect_intervals(dialect: str) -> sa.Select:
+    """An interval, of any month, that cannot be metered: only then is `bad_intervals` (a join
+    over every billed subscription's window) worth running."""
+    return _any_interval(_IntervalChecks.any(dialect))
+
+
+def bad_intervals(period: Period, dialect: str) -> sa.Select:
+    """Intervals that cannot be metered and may lie inside a subscription's window, with the rule
+    each breaks. One whose timestamp cannot be read may lie in any window of its deployment; one
+    that ends before it starts is judged by its start. A bad interval from another month does
+    not block this one."""
+    subs, m, joined = _joined(period)
+    checks = _IntervalChecks.of(dialect)
     start = epoch_us(m.c.started_at)
+    may_overlap = sa.and_(sa.or_(start.is_(None), start < subs.c.we),
+                          sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we) > subs.c.ws)
     starts_inside = sa.and_(start >= subs.c.ws, start < subs.c.we)
-    overlaps = sa.and_(start < subs.c.we, sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we) > subs.c.ws)
-    ends_first = sa.and_(m.c.ended_at.is_not(None), epoch_us(m.c.ended_at) < start, starts_inside)
-    return (sa.select(subs.c.tenant_id, subs.c.id.label("subscription_id"), m.c.resource_kind,
-                      m.c.resource_id, m.c.started_at, m.c.ended_at, m.c.quantity)
+    rule = sa.case((checks.unreadable_at, "unreadable_timestamp"), (checks.not_a_number, "invalid_number"),
+                   (checks.negative, "negative_quantity"), (checks.too_large, "quantity_out_of_bounds"),
+                   else_="interval_ends_before_start")
+    unmeterable = sa.or_(checks.unreadable_at, checks.not_a_number, checks.negative, checks.too_large)
+    return (sa.select(subs.c.tenant_id, subs.c.id.label("subscription_id"), rule.label("rule"), m.c.resource_kind,
+                      m.c.resource_id, *_as_text(m.c.started_at, m.c.ended_at), m.c.quantity)
             .select_from(joined)
-            .where(sa.or_(ends_first, sa.and_(sa.cast(m.c.quantity, sa.Numeric) < 0, overlaps))))
+            .where(sa.or_(sa.and_(unmeterable, may_overlap), sa.and_(checks.ends_first, starts_inside))))
 
 
 def _interval_error(r) -> BillingError:
-    what = f"metered {r.resource_kind} {r.resource_id} (started {r.started_at:%Y-%m-%d %H:%M:%S})"
-    if r.quantity < 0:
-        return BillingError("negative_quantity", f"{what} has quantity {r.quantity}",
-                            tenant_id=r.tenant_id, subscription_id=r.subscription_id)
-    return BillingError("interval_ends_before_start", f"{what} ends at {r.ended_at} before it starts",
-                        tenant_id=r.tenant_id, subscription_id=r.subscription_id)
+    what = f"metered {r.resource_kind} {r.resource_id} (started {r.started_at})"
+    message = {
+        "unreadable_timestamp": f"metered {r.resource_kind} {r.resource_id} has started_at {r.started_at!r}, "
+                                f"ended_at {r.ended_at!r}: not a timestamp",
+        "invalid_number": f"{what} has quantity {r.quantity!r}, not a number",
+        "negative_quantity": f"{what} has quantity {r.quantity}",
+        "quantity_out_of_bounds": f"{what} has quantity {r.quantity}, more than a {r.resource_kind} can have "
+                                  f"({MAX_RESOURCE_QUANTITY[r.resource_kind]}, billing/bounds.py)",
+        "interval_ends_before_start": f"{what} ends at {r.ended_at} before it starts",
+    }[r.rule]
+    return BillingError(r.rule, message, tenant_id=r.tenant_id, subscription_id=r.subscription_id)
+
+
+def unreadable_subscriptions(period: Period) -> sa.Select:
+    """Subscriptions with a started_at or ended_at `epoch_us` cannot read, unless what it can read
+    puts them outside the period: `billed_subscriptions` cannot see them, and they would silently
+    not be billed."""
+    s = subscriptions
+    start, end = epoch_us(s.c.started_at), epoch_us(s.c.ended_at)
+    unreadable = sa.or_(start.is_(None), sa.and_(s.c.ended_at.is_not(None), end.is_(None)))
+    may_overlap = sa.and_(sa.or_(start.is_(None), start < micros(period.end_at)),
+                          sa.or_(end.is_(None), end > micros(period.start_at)))
+    return sa.select(s.c.tenant_id, s.c.id, *_as_text(s.c.started_at, s.c.ended_at)).where(unreadable, may_overlap)
+
+
+def _as_text(*columns: sa.Column) -> list[sa.ColumnElement[str]]:
+    """Timestamps as the database shows them, for messages: what Python cannot hold too ('infinity')."""
+    return [sa.cast(c, sa.Text).label(c.name) for c in columns]
+
+
+def overlapping_subscriptions(period: Period) -> sa.Select:
+    """Pairs of one tenant's subscriptions on one deployment whose windows overlap inside the
+    period: the plan and the usage would be billed twice. (A subscription on another tenant's
+    deployment is `deployment_of_another_tenant`, for that tenant only.) Pairs are joined on the
+    raw columns first, and only on deployments with several subscriptions (their index answers
+    which), so timestamps are read only there."""
+    a, b, s = subscriptions.alias("a"), subscriptions.alias("b"), subscriptions
+    shared = sa.select(s.c.deployment_id).group_by(s.c.deployment_id).having(sa.func.count() > 1)
+    p0, p1 = micros(period.start_at), micros(period.end_at)
+
+    def end(s):
+        return sa.func.coalesce(epoch_us(s.c.ended_at), p1)
+
+    return (sa.select(a.c.tenant_id, a.c.deployment_id, a.c.id.label("first"), b.c.id.label("second"))
+            .join(b, sa.and_(b.c.deployment_id == a.c.deployment_id, b.c.tenant_id == a.c.tenant_id,
+                             b.c.id > a.c.id))
+            .where(a.c.deployment_id.in_(shared),
+                   greatest(epoch_us(a.c.started_at), epoch_us(b.c.started_at), p0) < least(end(a), end(b), p1)))
+
+
+def bad_input(conn: sa.Connection, period: Period) -> tuple[list[BillingError], bool]:
+    """Every named error the usage stage finds (unmeterable intervals, unreadable or overlapping
+    subscriptions), and whether any interval of any month is unmeterable."""
+    dialect = conn.dialect.name
+    errors = []
+    suspect = conn.execute(suspect_intervals(dialect)).first() is not None
+    if suspect:
+        errors += [_interval_error(r) for r in conn.execute(bad_intervals(period, dialect))]
+    errors += [BillingError("unreadable_timestamp", f"started_at {r.started_at!r}, ended_at {r.ended_at!r}: "
+                            "not a timestamp", tenant_id=r.tenant_id, subscription_id=r.id)
+               for r in conn.execute(unreadable_subscriptions(period))]
+    errors += [BillingError("overlapping_subscriptions", f"overlaps subscription {r.first} on deployment "
+                            f"{r.deployment_id} in the month: plan and usage would be billed twice",
+                            tenant_id=r.tenant_id, subscription_id=r.second)
+               for r in conn.execute(overlapping_subscriptions(period))]
+    return errors, suspect
 
 
 def write_usage(engine: sa.Engine, period: Period) -> UsageResult:
-    """Replace the period's usage in one transaction; bad intervals are recorded per tenant."""
+    """Replace the period's usage and its evidence in one transaction. Tenants with bad input are
+    recorded by name and get neither; every other tenant's usage is exactly what it would be
+    without them. The usage is the sum of the evidence rows, whichever way they are computed."""
     result = UsageResult()
     with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
-        if conn.execute(suspect_intervals()).first():
-            result.errors = [_interval_error(r) for r in conn.execute(broken_intervals(period))]
-        conn.execute(sa.delete(deployment_usage).where(deployment_usage.c.period_start == period.start))
-        if conn.dialect.name == "postgresql" or not conn.execute(sizes_sqlite_cannot_multiply()).first():
-            _insert_in_database(conn, period, result)
+        result.errors, suspect = bad_input(conn, period)
+        replace_errors(conn, period, "usage", result.errors)
+        e = billing_errors
+        skip = _Skip(sa.select(e.c.tenant_id).where(e.c.period_start == period.start, e.c.stage == "usage")
+                     if result.errors else None,
+                     _IntervalChecks.any(conn.dialect.name) if suspect else None)
+        for table in (deployment_usage, usage_evidence):
+            conn.execute(sa.delete(table).where(table.c.period_start == period.start))
+        if conn.dialect.name == "postgresql" or not conn.execute(sizes_sqlite_cannot_multiply(skip)).first():
+            _insert_in_database(conn, period, result, skip)
         else:
             for tenant_range in tenant_ranges(conn):
-                _insert_from_python(conn, period, tenant_range, result)
-        replace_errors(conn, period, "usage", result.errors)
+                _insert_from_python(conn, period, tenant_range, result, skip)
         u = deployment_usage
         refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
     return result
 
 
-def _insert_in_database(conn: sa.Connection, period: Period, result: UsageResult) -> None:
-    u = deployment_usage
+def _insert_in_database(conn: sa.Connection, period: Period, result: UsageResult, skip: _Skip) -> None:
+    """The evidence by one INSERT … SELECT, then the usage as its sums (on SQLite, whose sum of
+    decimal text would be a float, of the whole numbers this path is only taken for)."""
+    ev, u = usage_evidence, deployment_usage
+    conn.execute(sa.insert(ev).from_select([*EVIDENCE_COLUMNS, "quantity"], evidence_rows(period, skip=skip)))
+    quantity = ev.c.quantity if conn.dialect.name == "postgresql" else sa.cast(ev.c.quantity, sa.BigInteger)
+    keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
+            ev.c.resource_kind)
     conn.execute(sa.insert(u).from_select(
         ["period_start", "subscription_id", "meter", "tenant_id", "deployment_id", "resource_kind", "quantity"],
-        usage_rows(period)))
+        sa.select(*keys, sa.func.sum(quantity)).where(ev.c.period_start == period.start).group_by(*keys)))
     summary = conn.execute(sa.select(u.c.meter, sa.func.count(), sa.func.sum(u.c.quantity))
                            .where(u.c.period_start == period.start).group_by(u.c.meter)).all()
     result.rows = sum(n for _, n, _ in summary)
     result.subscriptions = conn.scalar(sa.select(sa.func.count(sa.distinct(u.c.subscription_id)))
                                        .where(u.c.period_start == period.start))
+    result.evidence_rows = conn.scalar(sa.select(sa.func.count()).where(ev.c.period_start == period.start))
     result.by_meter = {meter: qty for meter, _, qty in summary}
 
 
 def _insert_from_python(conn: sa.Connection, period: Period, tenant_range: TenantRange,
-                        result: UsageResult) -> None:
-    totals: dict[tuple, Decimal] = defaultdict(Decimal)
-    for g in conn.execute(usage_groups(period, tenant_range)):
-        totals[(g.subscription_id, g.tenant_id, g.deployment_id, g.resource_kind)] += Decimal(g.hours) * g.quantity
-    rows = [{"period_start": period.start, "subscription_id": sub, "tenant_id": tenant,
-             "deployment_id": dep, "meter": METER_OF_KIND[kind], "resource_kind": kind,
-             "quantity": qty} for (sub, tenant, dep, kind), qty in totals.items()]
+                        result: UsageResult, skip: _Skip) -> None:
+    """A batch of tenants with sizes SQLite cannot multiply exactly: hours x size in Python (exact
+    decimals), the evidence and the usage from the same products."""
+    evidence, totals = [], defaultdict(Decimal)
+    for r in conn.execute(evidence_rows(period, tenant_range, skip, with_quantity=False)):
+        quantity = Decimal(r.hours) * r.size
+        evidence.append((*r, quantity))
+        totals[(r.subscription_id, r.meter, r.tenant_id, r.deployment_id, r.resource_kind)] += quantity
+    bulk_insert(conn, usage_evidence, evidence, [*EVIDENCE_COLUMNS, "quantity"])
+    rows = [{"period_start": period.start, "subscription_id": sub, "meter": meter, "tenant_id": tenant,
+             "deployment_id": dep, "resource_kind": kind, "quantity": qty}
+            for (sub, meter, tenant, dep, kind), qty in totals.items()]
     bulk_insert(conn, deployment_usage, rows)
     result.rows += len(rows)
+    result.evidence_rows += len(evidence)
     result.subscriptions += len({sub for sub, *_ in totals})
     for r in rows:
         result.by_meter[r["meter"]] = result.by_meter.get(r["meter"], Decimal(0)) + r["quantity"]

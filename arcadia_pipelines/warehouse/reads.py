@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from fractions import Fraction
+from datetime import date, datetime, timedelta, timezone
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Iterator
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.bounds import exact_number, whole_number
+from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.billing.pricebook import Addon, Plan, PlanMeter, PriceBook, TaxRate
+from arcadia_pipelines.billing.pricebook import Addon, InvalidVersion, Plan, PlanMeter, PriceBook, TaxRate
 from arcadia_pipelines.billing.quote import SubscriptionTerms
 
 from .schema import addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates, tenants
+from .types import LenientDate
 from .sqlfuncs import epoch_us, greatest, least
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -24,19 +26,68 @@ BATCH_TENANTS = 5000  # tenants a rollup stage holds in memory at a time, unless
 
 
 def load_price_book(conn: sa.Connection) -> PriceBook:
-    """Every version of every plan, addon and tax rate (small tables, read whole)."""
-    meters = defaultdict(list)
-    for r in conn.execute(sa.select(plan_meters).order_by(plan_meters.c.meter)):
-        meters[(r.plan_code, r.effective_from)].append(PlanMeter(
-            r.meter, r.resource_kind, Fraction(r.included_quantity), Fraction(r.overage_unit_price_cents)))
+    """Every version of every plan, addon and tax rate (small tables, read whole).
+
+    Each value is converted with validation: a version with a value that is no number (SQLite
+    keeps any text), or that breaks a bound, becomes an InvalidVersion, which fails only the
+    tenants whose month selects it. A code with a version whose effective_from is no date fails
+    every month that uses it: when that version applies cannot be known."""
+    meter_rows, plan_rows = _versions(conn, plan_meters, plan_meters.c.meter), _versions(conn, plans)
+    addon_rows, tax_rate_rows = _versions(conn, addons), _versions(conn, tax_rates)
+    undated_plans = _undated(meter_rows, attrgetter("plan_code")) | _undated(plan_rows, attrgetter("code"))
+    undated_addons = _undated(addon_rows, attrgetter("code"))
+    undated_taxes = _undated(tax_rate_rows, lambda r: r.country.upper())
+    meters: dict[tuple, list[PlanMeter]] = defaultdict(list)
+    unreadable: dict[tuple, BillingError] = {}
+    for r in meter_rows:
+        try:
+            meters[(r.plan_code, r.effective_from)].append(PlanMeter(
+                r.meter, r.resource_kind, exact_number(r.included_quantity, f"{r.meter} included_quantity"),
+                exact_number(r.overage_unit_price_cents, f"{r.meter} overage_unit_price_cents")))
+        except BillingError as e:
+            unreadable.setdefault((r.plan_code, r.effective_from), e)
+
+    def plan(r) -> Plan | InvalidVersion:
+        try:
+            if (r.code, r.effective_from) in unreadable:
+                raise unreadable[(r.code, r.effective_from)]
+            return Plan(r.code, r.effective_from, r.name, whole_number(r.base_price_cents, "base_price_cents"),
+                        r.currency, tuple(meters[(r.code, r.effective_from)]))
+        except BillingError as e:
+            return InvalidVersion(r.code, r.effective_from, e.rule, e.message)
+
+    def addon(r) -> Addon | InvalidVersion:
+        try:
+            return Addon(r.code, r.effective_from, r.name, whole_number(r.price_cents, "price_cents"),
+                         r.resource_kind)
+        except BillingError as e:
+            return InvalidVersion(r.code, r.effective_from, e.rule, e.message)
+
+    def tax_rate(r) -> TaxRate | InvalidVersion:
+        try:
+            return TaxRate(r.country.upper(), r.effective_from, r.name,
+                           exact_number(r.rate, "rate", rule="invalid_tax_rate"))
+        except BillingError as e:
+            return InvalidVersion(r.country.upper(), r.effective_from, e.rule, e.message)
+
     return PriceBook.build(
-        (Plan(r.code, r.effective_from, r.name, r.base_price_cents, r.currency,
-              tuple(meters[(r.code, r.effective_from)])) for r in conn.execute(sa.select(plans))),
-        (Addon(r.code, r.effective_from, r.name, r.price_cents, r.resource_kind)
-         for r in conn.execute(sa.select(addons))),
-        (TaxRate(r.country.upper(), r.effective_from, r.name, Fraction(r.rate))
-         for r in conn.execute(sa.select(tax_rates))),
-    )
+        [*undated_plans.values(), *(plan(r) for r in plan_rows if r.code not in undated_plans)],
+        [*undated_addons.values(), *(addon(r) for r in addon_rows if r.code not in undated_addons)],
+        [*undated_taxes.values(), *(tax_rate(r) for r in tax_rate_rows if r.country.upper() not in undated_taxes)])
+
+
+def _versions(conn: sa.Connection, table: sa.Table, *order_by: sa.Column) -> list[sa.Row]:
+    """Every row of a price table, effective_from read leniently: SQLite keeps any text in a DATE column."""
+    columns = [sa.type_coerce(c, LenientDate).label(c.name) if c.name == "effective_from" else c for c in table.c]
+    return conn.execute(sa.select(*columns).order_by(*order_by)).all()
+
+
+def _undated(rows: list[sa.Row], code_of) -> dict[str, InvalidVersion]:
+    """Codes with a version whose effective_from is no date, each as one InvalidVersion from the
+    first day on, so that every month using the code fails naming it."""
+    return {code_of(r): InvalidVersion(code_of(r), date.min, "unreadable_date",
+                                       f"a version has effective_from {r.effective_from!r}, not a date")
+            for r in rows if not isinstance(r.effective_from, date)}
 
 
 @dataclass(frozen=True)
@@ -71,15 +122,16 @@ def micros(moment: datetime) -> sa.BindParameter:
 
 def billed_subscriptions(period: Period) -> sa.Select:
     """Subscriptions whose [started_at, ended_at) overlaps the period, with their window as
-    epoch microseconds (ws, we) and the tenant that owns their deployment."""
+    epoch microseconds (ws, we) and the tenant that owns their deployment. One with a timestamp
+    `epoch_us` cannot read is not billed here; the usage stage names it (unreadable_timestamp)."""
     s = subscriptions
     p0, p1 = micros(period.start_at), micros(period.end_at)
-    start = epoch_us(s.c.started_at)
-    end = sa.func.coalesce(epoch_us(s.c.ended_at), p1)
+    start, ended = epoch_us(s.c.started_at), epoch_us(s.c.ended_at)
+    end = sa.func.coalesce(ended, p1)
     return (sa.select(s, greatest(start, p0).label("ws"), least(end, p1).label("we"),
                       deployments.c.tenant_id.label("deployment_tenant_id"))
             .outerjoin(deployments, deployments.c.id == s.c.deployment_id)
-            .where(start < p1, end > p0))
+            .where(start < p1, end > p0, sa.or_(s.c.ended_at.is_(None), ended.is_not(None))))
 
 
 def billed_terms(conn: sa.Connection, period: Period,

@@ -1,4 +1,4 @@
-"""Every contract table (../shared/spec/CONTRACT.md) as SQLAlchemy Core metadata.
+"""Every contract table (docs/CONTRACT.md) as SQLAlchemy Core metadata.
 
 Names are fixed by the contract; extra columns, keys and indexes are ours.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .column_docs import describe
 from .types import ExactDecimal, UtcDateTime
 
 metadata = sa.MetaData(naming_convention={
@@ -36,6 +37,11 @@ tenants = sa.Table(
     _col("id", Text, primary_key=True),
     _col("name", Text),
     _col("country", Text, server_default="AU"),
+    # billing details printed on invoices (migration 0008); null: not given
+    _col("legal_name", Text, nullable=True),
+    _col("billing_address", Text, nullable=True),
+    _col("tax_id", Text, nullable=True),
+    _col("payment_terms_days", sa.Integer, nullable=True),  # null: DEFAULT_PAYMENT_TERMS_DAYS
 )
 
 deployments = sa.Table(
@@ -175,6 +181,25 @@ deployment_usage = sa.Table(
     sa.Index("ix_deployment_usage_period_tenant", "period_start", "tenant_id"),
 )
 
+# The rows behind deployment_usage (migration 0009): each metered interval clipped to a billed
+# subscription's window, with its whole hours; per (subscription, meter) they sum to the usage.
+usage_evidence = sa.Table(
+    "usage_evidence", metadata,
+    _col("period_start", sa.Date, primary_key=True),
+    _col("subscription_id", Text, primary_key=True),
+    _col("meter", Text, primary_key=True),
+    _col("resource_kind", Text, primary_key=True),  # with resource_id and started_at: the interval's
+    _col("resource_id", Text, primary_key=True),    # metered_resources key
+    _col("started_at", UtcDateTime, primary_key=True),
+    _col("tenant_id", Text),
+    _col("deployment_id", Text),
+    _col("window_start", UtcDateTime),
+    _col("window_end", UtcDateTime),
+    _col("hours", sa.Integer),
+    _col("size", ExactDecimal),
+    _col("quantity", ExactDecimal),
+)
+
 deployment_quotes = sa.Table(
     "deployment_quotes", metadata,
     _col("period_start", sa.Date, primary_key=True),
@@ -213,7 +238,16 @@ tenant_invoices = sa.Table(
     _col("issued_at", UtcDateTime, nullable=True),
     _col("paid_at", UtcDateTime, nullable=True),
     _col("voided_at", UtcDateTime, nullable=True),
+    _col("tax_name", Text, nullable=True),  # the tax this invoice applied; NULL: no tax
+    _col("tax_rate", ExactDecimal, nullable=True),
+    # set when issued (migration 0008): the number, due date and the billing details printed on it
+    _col("number", Text, nullable=True),
+    _col("due_at", UtcDateTime, nullable=True),
+    _col("bill_to_name", Text, nullable=True),
+    _col("bill_to_address", Text, nullable=True),
+    _col("bill_to_tax_id", Text, nullable=True),
     sa.UniqueConstraint("tenant_id", "period_start"),
+    sa.Index("uq_tenant_invoices_number", "number", unique=True),
     sa.CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
     sa.Index("ix_tenant_invoices_period_status", "period_start", "status"),
 )
@@ -263,6 +297,77 @@ billing_errors = sa.Table(
     sa.Index("ix_billing_errors_period_stage", "period_start", "stage"),
 )
 
+# -- finance hand-off: invoice numbers and the events feed -----------------------------------
+
+# One row (id 1): the last invoice number handed out. Issuing increments it in the issue's own
+# transaction, so numbers have no gaps; its row lock also orders the appends to invoice_events.
+invoice_number_sequence = sa.Table(
+    "invoice_number_sequence", metadata,
+    _col("id", sa.Integer, primary_key=True, autoincrement=False),
+    _col("last_number", sa.BigInteger),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+
+INVOICE_EVENT_KINDS = ("created", "recomputed", "issued", "paid", "voided", "credited")
+
+invoice_events = sa.Table(
+    "invoice_events", metadata,
+    _col("id", BigId, primary_key=True, autoincrement=True),
+    _col("invoice_id", BigId, sa.ForeignKey("tenant_invoices.id", ondelete="CASCADE"), index=True),
+    _col("credit_note_id", BigId, nullable=True),
+    _col("tenant_id", Text),
+    _col("kind", Text),
+    _col("occurred_at", UtcDateTime),
+    _col("status", Text),
+    _col("number", Text, nullable=True),
+    _col("currency", Text),
+    _col("total_cents", Cents),
+    sa.CheckConstraint(f"kind IN {INVOICE_EVENT_KINDS}", name="kind"),
+    sa.Index("ix_invoice_events_tenant_id_id", "tenant_id", "id"),
+    sqlite_autoincrement=True,  # ids are never reused, so a cursor never lands behind a new event
+)
+
+# -- credit notes: corrections of issued and paid invoices (migration 0010) ------------------
+
+# One row (id 1): the last credit-note number handed out (CN-000001, ...), gap-free like invoice numbers.
+credit_note_number_sequence = sa.Table(
+    "credit_note_number_sequence", metadata,
+    _col("id", sa.Integer, primary_key=True, autoincrement=False),
+    _col("last_number", sa.BigInteger),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+
+# A credit note credits amounts of an invoice's non-tax lines; its tax is computed (billing/credit_notes.py).
+credit_notes = sa.Table(
+    "credit_notes", metadata,
+    _col("id", BigId, primary_key=True, autoincrement=True),
+    _col("invoice_id", BigId, sa.ForeignKey("tenant_invoices.id"), index=True),
+    _col("tenant_id", Text, sa.ForeignKey("tenants.id")),
+    _col("number", Text, unique=True),
+    _col("reason", Text),
+    _col("currency", Text),
+    _col("subtotal_cents", Cents),
+    _col("tax_cents", Cents),
+    _col("total_cents", Cents),
+    _col("tax_name", Text, nullable=True),  # the invoice's, copied: null when it applied no tax
+    _col("tax_rate", ExactDecimal, nullable=True),
+    _col("created_at", UtcDateTime),
+    _col("created_by_key_id", BigId, sa.ForeignKey("api_keys.id"), nullable=True),
+    sa.CheckConstraint("subtotal_cents > 0 AND tax_cents >= 0 AND total_cents = subtotal_cents + tax_cents",
+                       name="amounts"),
+)
+
+credit_note_lines = sa.Table(
+    "credit_note_lines", metadata,
+    _col("id", BigId, primary_key=True, autoincrement=True),
+    _col("credit_note_id", BigId, sa.ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True),
+    _col("invoice_line_id", BigId, sa.ForeignKey("tenant_invoice_lines.id"), index=True),
+    _col("line_no", sa.Integer),
+    _col("description", Text),
+    _col("amount_cents", Cents),
+    sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+)
+
 # -- invoice API ------------------------------------------------------------------------------
 
 API_KEY_ROLES = ("platform_admin", "tenant")
@@ -280,3 +385,6 @@ api_keys = sa.Table(
     sa.CheckConstraint(f"role IN {API_KEY_ROLES}", name="role"),
     sa.CheckConstraint("(role = 'tenant') = (tenant_id IS NOT NULL)", name="tenant_scope"),
 )
+
+# Descriptions (comments) of every table and column, from their one source: column_docs.py.
+describe(metadata)

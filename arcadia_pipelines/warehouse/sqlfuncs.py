@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import sqlite3
 import zlib
@@ -17,7 +16,9 @@ from sqlalchemy.sql.expression import FunctionElement
 
 
 class epoch_us(FunctionElement):
-    """Microseconds since 1970-01-01 UTC of a timestamp column, as an exact integer."""
+    """Microseconds since 1970-01-01 UTC of a timestamp column, as an exact integer; NULL when the
+    stored value is no timestamp Python can hold (text SQLite cannot read; on PostgreSQL its
+    infinities and years outside 1-9999, which the driver refuses to read)."""
 
     type = sa.BigInteger()
     inherit_cache = True
@@ -25,7 +26,11 @@ class epoch_us(FunctionElement):
 
 @compiles(epoch_us, "postgresql")
 def _epoch_us_pg(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+    # NULL for the infinities and for years Python's datetime cannot hold (a day's margin for the
+    # session's time zone): unreadable, like bad text on SQLite. The range excludes both infinities.
+    col = compiler.process(element.clauses, **kw)
+    return (f"(CASE WHEN {col} > '0001-01-02' AND {col} < '9999-12-30' "
+            f"THEN CAST(EXTRACT(EPOCH FROM {col}) * 1000000 AS BIGINT) END)")
 
 
 @compiles(epoch_us, "sqlite")
@@ -118,7 +123,7 @@ _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
 
 def _copy_text(value) -> str:
-    """A value as COPY's text format reads it (what psycopg2 would have sent as a parameter)."""
+    """A value as COPY's text format reads it (the text a parameter of that value would be sent as)."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
@@ -161,7 +166,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
     """Insert many rows in few round trips, inside the caller's transaction: dicts with the same
     keys, or tuples of values for `columns`.
 
-    COPY on psycopg2, multi-row INSERTs on SQLite, each value through its column type's bind
+    COPY on psycopg (3), multi-row INSERTs on SQLite, each value through its column type's bind
     processing: several times faster than SQLAlchemy's per-row parameter handling, which
     dominated the month-end writes. The driver holds the GIL only briefly (one read of the COPY
     text; binding a statement's values), so another thread can compute meanwhile."""
@@ -171,16 +176,17 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
         columns = list(rows[0])
         rows = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else [(r[columns[0]],) for r in rows]
     dialect = conn.dialect
-    if dialect.driver not in ("psycopg2", "pysqlite"):
+    if dialect.driver not in ("psycopg", "pysqlite"):
         conn.execute(sa.insert(table), [dict(zip(columns, r)) for r in rows])
         return
     into = f"{dialect.identifier_preparer.format_table(table)} " \
            f"({', '.join(dialect.identifier_preparer.quote(n) for n in columns)})"
     cursor = conn.connection.cursor()
     try:
-        if dialect.driver == "psycopg2":
+        if dialect.driver == "psycopg":
             text = "".join("\t".join(values) + "\n" for values in _driver_rows(table, columns, rows, dialect, _copy_text))
-            cursor.copy_expert(f"COPY {into} FROM STDIN", io.StringIO(text), size=len(text) + 1)
+            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
+                copy.write(text)
         else:
             _insert_sqlite(cursor, into, len(columns), _driver_rows(table, columns, rows, dialect, None))
     finally:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from decimal import Decimal
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from arcadia_pipelines.billing.money import decimal_text, exact, to_decimal
+
+
+class Unreadable:
+    """A stored value its column type cannot read: SQLite keeps any text in any column. Reading a
+    table never fails on one bad row; the value fails where it is used (it is no number and no
+    datetime), and the month-end's validation names it as bad input for the tenants it bills."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: object):
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return repr(self.raw)
 
 
 class ExactDecimal(sa.types.TypeDecorator):
@@ -33,13 +48,44 @@ class ExactDecimal(sa.types.TypeDecorator):
         return decimal_text(d) if dialect.name == "sqlite" else d
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            d = Decimal(str(value))
+        except InvalidOperation:
+            return Unreadable(value)
+        return d if d.is_finite() else Unreadable(value)
 
     @property
     def python_type(self):
         return Decimal
+
+
+class LenientDate(sa.types.TypeDecorator):
+    """For reading a DATE column that SQLite may hold any text in (`sa.type_coerce(column, LenientDate)`):
+    what is no ISO date (as SQLAlchemy writes them) is Unreadable instead of failing the whole read."""
+
+    impl = sa.Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(sa.Text() if dialect.name == "sqlite" else self.impl)
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return Unreadable(value)
+
+
+class _SqliteDateTimeText(sqlite.DATETIME):
+    """SQLite's DATETIME, written as SQLAlchemy writes it, read as the stored text (UtcDateTime
+    parses it, and keeps what it cannot parse as Unreadable instead of failing the whole read)."""
+
+    def result_processor(self, dialect, coltype):
+        return None
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -47,6 +93,11 @@ class UtcDateTime(sa.types.TypeDecorator):
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteDateTimeText())
+        return dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value, dialect):
         if value is None:
@@ -60,7 +111,12 @@ class UtcDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return Unreadable(value)
+        if not isinstance(value, datetime):
+            return Unreadable(value)
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     @property

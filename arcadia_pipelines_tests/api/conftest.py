@@ -16,6 +16,7 @@ import uvicorn
 
 from arcadia_pipelines.api.app import create_app
 from arcadia_pipelines.api.keys import create_key
+from arcadia_pipelines.api.server import server_config
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
@@ -42,7 +43,7 @@ class Ledger:
             invoice_id = c.scalar(sa.insert(tenant_invoices).returning(tenant_invoices.c.id), {
                 "tenant_id": tenant_id, "period_start": p.start, "period_end": p.end, "currency": "AUD",
                 "subtotal_cents": subtotal, "tax_cents": tax, "total_cents": subtotal + tax, "status": status,
-                "created_at": NOW, "updated_at": NOW})
+                "created_at": NOW, "updated_at": NOW, "tax_name": "GST", "tax_rate": Decimal("0.1")})
             c.execute(sa.insert(tenant_invoice_lines), [
                 {"invoice_id": invoice_id, "line_no": 3, "kind": "tax", "deployment_id": None,
                  "subscription_id": None, "resource_kind": None, "meter": None, "description": "GST 10%",
@@ -95,9 +96,9 @@ def ledger(engine) -> Ledger:
 
 @contextlib.contextmanager
 def serve(engine: sa.Engine):
-    """uvicorn serving create_app(engine) in a thread, on a free loopback port."""
+    """uvicorn serving create_app(engine) in a thread, on a free loopback port, configured as `api` serves."""
     sock = _free_socket()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), log_config=None, lifespan="on"))
+    server = uvicorn.Server(server_config(create_app(engine), log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -1,8 +1,10 @@
-"""Hostile ids and paths: always a 400 or 404 in the contract's error shape, never a 500, nothing changed."""
+"""Hostile ids, paths and requests: always a 4xx in the contract's error shape, never a 500, nothing changed."""
 
 from __future__ import annotations
 
 import http.client
+import json
+import socket
 
 import sqlalchemy as sa
 
@@ -64,3 +66,35 @@ def test_wrong_methods_and_unknown_routes_answer_in_the_error_shape(api, keys):
         got, body = _raw(api, method, path, keys["admin"])
         assert got == status, (method, path, got)
         assert body.startswith(b'{"error":{"code":'), body
+
+
+def _raw_bytes(api, request: bytes) -> tuple[int, dict, bytes]:
+    """Send `request` as is on a new connection: status, headers and body of the answer."""
+    host, port = api.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def test_oversized_urls_and_headers_are_answered_in_the_error_shape(api, keys):
+    auth = f"Authorization: Bearer {keys['admin']}\r\n".encode()
+    huge_query = b"GET /api/v1/invoices?status=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: api\r\n" + auth + b"\r\n"
+    huge_path = b"GET /api/v1/invoices/" + b"9" * 100_000 + b" HTTP/1.1\r\nHost: api\r\n" + auth + b"\r\n"
+    huge_header = b"GET /api/v1/invoices HTTP/1.1\r\nHost: api\r\n" + auth + b"X-Note: " + b"y" * 100_000 + b"\r\n\r\n"
+    many_headers = (b"GET /api/v1/invoices HTTP/1.1\r\nHost: api\r\n" + auth
+                    + b"".join(b"X-%d: v\r\n" % n for n in range(10_000)) + b"\r\n")
+    for request, status, code in [(huge_query, 414, "uri_too_long"), (huge_path, 414, "uri_too_long"),
+                                  (huge_header, 431, "headers_too_large"), (many_headers, 431, "headers_too_large")]:
+        got, headers, body = _raw_bytes(api, request)
+        assert (got, headers["content-type"]) == (status, "application/json"), (request[:60], got, body[:200])
+        assert json.loads(body)["error"]["code"] == code
+
+
+def test_requests_the_server_cannot_parse_are_answered_in_the_error_shape(api):
+    for request in (b"NONSENSE\r\n\r\n", b"GET /api/v1/invoices HTTP/1.1\r\nHost: api\r\nno colon here\r\n\r\n",
+                    b"GET /api/v1/invoices HTTP/1.1\r\n\r\n"):  # HTTP/1.1 requires Host
+        status, headers, body = _raw_bytes(api, request)
+        assert (status, headers["content-type"]) == (400, "application/json"), (request, body)
+        assert json.loads(body)["error"]["code"] == "bad_request"

@@ -13,7 +13,9 @@ from arcadia_pipelines_tests.builders import World
 from .conftest import NOW, Ledger
 
 INVOICE_FIELDS = {"id", "tenant_id", "period_start", "period_end", "currency", "subtotal_cents", "tax_cents",
-                  "total_cents", "status", "created_at", "updated_at", "issued_at", "paid_at", "voided_at"}
+                  "total_cents", "status", "created_at", "updated_at", "issued_at", "paid_at", "voided_at",
+                  "tax_name", "tax_rate", "number", "due_at", "bill_to_name", "bill_to_address", "bill_to_tax_id",
+                  "credited_cents", "balance_cents"}
 
 
 def test_an_invoice_reads_with_integer_cents_iso_dates_and_lines_in_order(api, ledger, keys):
@@ -25,7 +27,9 @@ def test_an_invoice_reads_with_integer_cents_iso_dates_and_lines_in_order(api, l
         "id": invoice_id, "tenant_id": "acme", "period_start": "2026-02-01", "period_end": "2026-03-01",
         "currency": "AUD", "subtotal_cents": 7001, "tax_cents": 700, "total_cents": 7701, "status": "draft",
         "created_at": "2026-05-01T03:00:00Z", "updated_at": "2026-05-01T03:00:00Z",
-        "issued_at": None, "paid_at": None, "voided_at": None, "lines": None}
+        "issued_at": None, "paid_at": None, "voided_at": None, "tax_name": "GST", "tax_rate": "0.1", "lines": None,
+        "number": None, "due_at": None, "bill_to_name": None, "bill_to_address": None, "bill_to_tax_id": None,
+        "credited_cents": 0, "balance_cents": 7701}
     assert [ln["line_no"] for ln in inv["lines"]] == [1, 2, 3]
     overage = inv["lines"][1]
     assert overage == {"id": overage["id"], "invoice_id": invoice_id, "line_no": 2, "kind": "overage",

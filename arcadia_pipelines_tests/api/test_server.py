@@ -88,8 +88,12 @@ def test_the_api_migrates_an_empty_warehouse_at_startup(tmp_path):
 def test_the_openapi_description_matches_what_the_api_serves(api, ledger, keys):
     doc = api.http.get("/api/v1/openapi.json").json()  # public: no key needed
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/v1/invoices", "/api/v1/invoices/{id}", "/api/v1/invoices/{id}/issue",
+    assert set(doc["paths"]) == {"/api/v1/invoices", "/api/v1/invoices/preview", "/api/v1/invoices/{id}",
+                                 "/api/v1/invoices/{id}/issue", "/api/v1/invoices/{id}/lines/{line_id}/usage",
                                  "/api/v1/invoices/{id}/pay", "/api/v1/invoices/{id}/void",
+                                 "/api/v1/invoices/{id}/credit_notes", "/api/v1/credit_notes/{id}",
+                                 "/api/v1/credit_notes/{id}/pdf", "/api/v1/credit_notes/{id}/csv",
+                                 "/api/v1/invoices/{id}/pdf", "/api/v1/invoices/{id}/csv", "/api/v1/events",
                                  "/api/v1/openapi.json"}
     assert "period_start descending" in doc["paths"]["/api/v1/invoices"]["get"]["description"]
 

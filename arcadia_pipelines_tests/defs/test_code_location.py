@@ -66,14 +66,14 @@ def test_graphql_lists_every_contract_asset_with_its_partitions(webserver):
 
 
 @pytest.mark.parametrize("instance", ["embedded", "production"])
-def test_dagster_definitions_validate_passes(tmp_path, pg_admin, instance):
-    """With an empty DAGSTER_HOME (embedded SQLite) and with the repository's production dagster.yaml."""
+def test_dg_check_defs_passes_from_the_repository_root(tmp_path, pg_admin, instance):
+    """`[tool.dg]` in pyproject.toml points `dg` at the code location; with an empty DAGSTER_HOME
+    (embedded SQLite) and with the repository's production dagster.yaml."""
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     if instance == "production":
         (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
         env["DAGSTER_POSTGRES_URL"] = pg_admin("validate")
-    p = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-m",
-                        "arcadia_pipelines.definitions"], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=180)
+    p = subprocess.run([str(Path(sys.executable).with_name("dg")), "check", "defs"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr[-3000:]
-    assert "Validation successful" in p.stderr + p.stdout
+    assert "All definitions loaded successfully" in p.stderr + p.stdout

@@ -6,7 +6,7 @@ from arcadia_pipelines.defs.finance import assets, checks
 from arcadia_pipelines.defs.resources import WarehouseResource
 from arcadia_pipelines_tests.builders import World
 from arcadia_pipelines_tests.monthend.rollup import rollup
-from arcadia_pipelines_tests.monthend.test_cost_vs_revenue import april_bill, fx
+from arcadia_pipelines_tests.monthend.test_cost_vs_revenue import april_bill, bad_fx, fx
 
 from .runs import evaluations
 
@@ -37,3 +37,20 @@ def test_checks_name_the_missing_pair_then_pass_once_the_rate_exists(engine, ins
     [mat] = second.asset_materializations_for_node("cost_vs_revenue")
     assert mat.metadata["dagster/row_count"].value == 4
     assert "| AUD | 64.22 | 133.50 | -69.28 |" in mat.metadata["totals"].value
+
+
+def test_a_bad_rate_leaves_margins_null_and_the_check_names_why(engine, instance):
+    World(engine).worked_example()
+    rollup(engine)
+    april_bill(engine)
+    rate, why = ("'abc'", "rate 'abc' is not a positive number") if engine.dialect.name == "sqlite" else (
+        "0", "rate 0 is not a positive number")  # PostgreSQL's NUMERIC holds no text
+    bad_fx(engine, "USD", "AUD", rate)
+
+    result = materialize(instance)
+
+    assert result.success
+    check = {e.check_name: e for e in evaluations(result)}["fx_rates_cover_costs"]
+    assert not check.passed
+    assert check.metadata["missing_pairs"].value == f"USD->AUD (2026-04): {why}"
+    assert check.metadata["rows_without_conversion"].value == 3

@@ -12,7 +12,8 @@ from arcadia_pipelines_tests.builders import World
 from .runs import evaluations, run
 
 ALL_CHECKS = [checks.invoice_lines_add_up, checks.one_invoice_per_tenant, checks.tax_follows_the_rule,
-              checks.every_billed_subscription_is_quoted, checks.usage_is_not_negative]
+              checks.month_bills_someone, checks.every_billed_subscription_is_quoted, checks.usage_is_not_negative,
+              checks.usage_matches_its_evidence, checks.invoices_match_current_data]
 
 
 def run_check(instance, check):
@@ -66,7 +67,8 @@ def test_check_passes_on_the_good_month_and_fails_on_a_broken_one(engine, instan
     World(engine).worked_example()
     good = run(instance)
     assert good.success
-    assert {e.check_name: e.passed for e in evaluations(good)} == {c.check_key.name: True for c in ALL_CHECKS}
+    in_the_month_end = [c for c in ALL_CHECKS if c is not checks.invoices_match_current_data]  # drift: its own job
+    assert {e.check_name: e.passed for e in evaluations(good)} == {c.check_key.name: True for c in in_the_month_end}
 
     with engine.begin() as c:
         breaks(c)

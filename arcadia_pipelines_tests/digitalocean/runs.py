@@ -7,8 +7,11 @@ from arcadia_pipelines.definitions import defs
 APRIL = "2026-04-01"
 
 
-def run_inventory(instance) -> dg.ExecuteInProcessResult:
-    return defs.resolve_job_def("do_inventory_job").execute_in_process(instance=instance, raise_on_error=False)
+def run_inventory(instance, **config) -> dg.ExecuteInProcessResult:
+    """One `do_inventory_job` run; `config` is do_inventory's run config (e.g. allow_mass_disappearance=True)."""
+    run_config = {"ops": {"do_inventory": {"config": config}}} if config else None
+    return defs.resolve_job_def("do_inventory_job").execute_in_process(instance=instance, run_config=run_config,
+                                                                       raise_on_error=False)
 
 
 def run_cloud_invoices(instance, partition=APRIL) -> dg.ExecuteInProcessResult:

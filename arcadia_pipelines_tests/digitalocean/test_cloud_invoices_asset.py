@@ -131,9 +131,11 @@ def test_products_map_to_resource_kinds(product, kind):
 
 
 def test_a_malformed_amount_fails_clearly_and_stores_nothing(engine, do_server, instance):
-    do_server.add_invoice("2026-04", [invoice_item("1,234.50", description="odd")], amount="1234.50")
+    invoice = do_server.add_invoice("2026-04", [invoice_item("1,234.50", description="odd")], amount="1234.50")
     result = run_cloud_invoices(instance)
     assert not result.success
-    assert "DigitalOcean's invoice data is not what we expect" in failure_message(result)
-    assert "1,234.50" in failure_message(result)
+    assert failure_message(result) == (
+        "could not read DigitalOcean's invoices: malformed invoice item 1 of invoice "
+        f"{invoice['invoice_uuid']} (page 1, item 1): amount is not a money amount like '12.34' ('1,234.50'); "
+        "nothing stored")
     assert rows(engine, t.cloud_invoices) == [] and rows(engine, t.cloud_invoice_items) == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arcadia_pipelines.devtools.do_builders import invoice_item
-from arcadia_pipelines.devtools.openapi_spec import ENV_VAR, OpenApiSpec, load_document, spec_dir, to_json_schema
-
+from .openapi_spec import ENV_VAR, OpenApiSpec, load_document, spec_dir, to_json_schema
 from .raw_http import get
 
 

@@ -56,7 +56,7 @@ def test_a_rejected_token_fails_the_run_with_a_clear_message_and_no_token(engine
     assert not result.success
     message = failure_message(result)
     assert message == ("could not list the DigitalOcean inventory: DigitalOcean rejected the token "
-                       "(401 Unauthorized); check DIGITALOCEAN_TOKEN")
+                       "(401 Unauthorized); check DIGITALOCEAN_TOKEN; nothing applied")
     assert rows(engine, t.metered_resources) == [] and rows(engine, t.do_inventory_observations) == []
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from arcadia_pipelines.digitalocean import DigitalOceanClient
-from arcadia_pipelines.monthend.inventory import observe_inventory, observed_droplet, observed_volume
+from arcadia_pipelines.monthend.inventory import observe_inventory
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World, at, rows
 
@@ -19,8 +19,7 @@ CREATED = at(2026, 3, 20)
 
 
 def observe(engine, client, when):
-    return observe_inventory(engine, [*map(observed_droplet, client.droplets()),
-                                      *map(observed_volume, client.volumes())], when)
+    return observe_inventory(engine, client.inventory().resources, when)
 
 
 def intervals(engine, **where):
@@ -193,7 +192,7 @@ def test_two_observations_at_once_leave_one_open_interval_per_resource(warehouse
         own = create_warehouse_engine(warehouse_url)
         try:
             client = DigitalOceanClient(token, do_server.url, timeout=5, retry_backoff_factor=0.01)
-            listed = [*map(observed_droplet, client.droplets())]
+            listed = client.inventory().resources
             barrier.wait()
             observe_inventory(own, listed, when)
         except Exception as e:  # surfaced below

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.monthend.cost_vs_revenue import write_cost_vs_revenue
@@ -80,3 +81,53 @@ def test_void_invoices_are_not_revenue(engine):
         c.execute(sa.update(t.tenant_invoices).values(status="void"))
     write_cost_vs_revenue(engine, APRIL, "AUD")
     assert rows(engine, t.cost_vs_revenue) == []
+
+
+def bad_fx(engine, base, quote, rate_sql):
+    """A stored rate written as SQL, so SQLite keeps text where a number belongs."""
+    with engine.begin() as c:
+        c.exec_driver_sql(f"INSERT INTO fx_rates (period_start, base_currency, quote_currency, rate) "
+                          f"VALUES ('2026-04-01', '{base}', '{quote}', {rate_sql})")
+
+
+BAD_RATES = [  # (stored as, backends, why)
+    ("'abc'", ("sqlite",), "rate 'abc' is not a positive number"),
+    ("0", ("sqlite", "postgresql"), "rate 0 is not a positive number"),
+    ("-1.5", ("sqlite", "postgresql"), "rate -1.5 is not a positive number"),
+    ("'NaN'", ("postgresql",), "rate NaN is not a positive number"),
+    ("100000000", ("sqlite", "postgresql"), "rate 100000000 is outside 1/10000000 to 10000000 (billing/bounds.py)"),
+]
+
+
+@pytest.mark.parametrize("rate, backends, why", BAD_RATES, ids=[r[0].strip("'") for r in BAD_RATES])
+def test_a_bad_rate_is_a_missing_rate_named_with_why(engine, rate, backends, why):
+    if engine.dialect.name not in backends:
+        pytest.skip(f"{rate} cannot be stored on {engine.dialect.name}")
+    World(engine).worked_example()
+    rollup(engine)
+    april_bill(engine)
+    bad_fx(engine, "USD", "AUD", rate)
+
+    result = write_cost_vs_revenue(engine, APRIL, "AUD")
+
+    assert result.missing_rates == {("USD", "AUD")}
+    assert result.unusable_rates == {("USD", "AUD"): why}
+    by_kind = {r["resource_kind"]: r for r in rows(engine, t.cost_vs_revenue)}
+    assert by_kind["droplet"]["cost_in_revenue_currency_cents"] is None and by_kind["droplet"]["margin_cents"] is None
+    assert by_kind["load_balancer"]["cost_in_revenue_currency_cents"] is None
+    assert by_kind["plan"]["margin_cents"] == 5000
+    assert by_kind["droplet"]["revenue_cents"] == 672  # revenue is still reported
+
+
+def test_a_bad_rate_gives_way_to_a_good_inverse(engine):
+    World(engine).worked_example()
+    rollup(engine)
+    april_bill(engine)
+    bad_fx(engine, "USD", "AUD", "0")
+    fx(engine, "AUD", "USD", "0.64")
+
+    result = write_cost_vs_revenue(engine, APRIL, "AUD")
+
+    assert result.missing_rates == set()
+    assert {r["resource_kind"]: r["cost_in_revenue_currency_cents"]
+            for r in rows(engine, t.cost_vs_revenue)}["droplet"] == 11250

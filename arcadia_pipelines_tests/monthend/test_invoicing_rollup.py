@@ -144,9 +144,9 @@ def test_bad_tenants_get_no_invoice_and_named_errors_while_others_are_invoiced(e
     with engine.begin() as c:
         c.execute(sa.update(t.subscriptions).where(t.subscriptions.c.id == "sub-no_end")
                   .values(status="cancelled"))
-    w.tenant("mixed").deployment("dm", "mixed")
+    w.tenant("mixed").deployment("dm", "mixed").deployment("dm2", "mixed")
     w.subscription("m1", "mixed", "dm", "studio", at(2026, 1, 1))
-    w.subscription("m2", "mixed", "dm", "studio_us", at(2026, 1, 1))
+    w.subscription("m2", "mixed", "dm2", "studio_us", at(2026, 1, 1))
     w.tenant("ghost_plan").deployment("dg", "ghost_plan")
     w.subscription("g1", "ghost_plan", "dg", "platinum", at(2026, 1, 1))
     w.tenant("neg").deployment("dn", "neg").subscription("n1", "neg", "dn", "studio", at(2026, 1, 1))

@@ -1,5 +1,8 @@
 """DigitalOcean's public OpenAPI spec as JSON Schema, to check fakes and fixtures against it.
 
+Reads the excerpt vendored in `vendor/digitalocean-openapi` (see its SOURCE.md) unless
+$ARCADIA_DO_OPENAPI_DIR names another copy of the spec's `specification` directory.
+
 The spec is split across YAML files joined by relative `$ref`s; `referencing` resolves them file
 by file. OpenAPI 3.0 schemas are JSON Schema draft-7-like (a `$ref` ignores its siblings) plus
 `nullable`, which is rewritten into a `"null"` type.
@@ -23,11 +26,11 @@ from referencing.jsonschema import DRAFT7
 
 ENV_VAR = "ARCADIA_DO_OPENAPI_DIR"
 ROOT_FILE = "DigitalOcean-public.v2.yaml"
-DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared/data/digitalocean-openapi/specification"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "vendor/digitalocean-openapi/specification"
 
 
 def spec_dir(directory: str | os.PathLike | None = None) -> Path:
-    """`directory`, else $ARCADIA_DO_OPENAPI_DIR, else ../shared/data/... next to the repo."""
+    """`directory`, else $ARCADIA_DO_OPENAPI_DIR, else the repository's vendored excerpt."""
     chosen = Path(directory or os.environ.get(ENV_VAR) or DEFAULT_DIR)
     if not (chosen / ROOT_FILE).is_file():
         raise FileNotFoundError(f"No {ROOT_FILE} in {chosen}; set {ENV_VAR} to the spec directory")
@@ -65,7 +68,7 @@ def to_json_schema(node: Any) -> Any:
     return schema
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_document(path: Path) -> Any:
     """One spec file as JSON Schema (cached): YAML 1.2 scalars, `nullable` rewritten."""
     with path.open(encoding="utf-8") as f:
@@ -82,7 +85,7 @@ def _is_date_time(value: object) -> bool:
     if not _DATE_TIME.fullmatch(value):
         return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        datetime.fromisoformat(value)
     except ValueError:
         return False
     return True

@@ -1,0 +1,69 @@
+"""GET /api/v1/invoices/preview: the running month's invoice so far, and projected to its end.
+
+Computed on request by the month-end's engine (monthend/preview.py), never stored. A tenant key
+previews only its own tenant (`tenant_id` defaults to it; another tenant's is not found, as an
+invoice is not); a platform_admin key names the tenant.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from arcadia_pipelines.monthend.preview import BadInput, UnknownTenant, parse_as_of, preview
+
+from .auth import principal
+from .engines import ApiEngines
+from .errors import ApiError
+from .keys import Principal
+
+PATH = "/api/v1/invoices/preview"
+PARAMS = ("tenant_id", "as_of")
+_TENANT_ID = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
+
+
+def _bad(name: str, why: str) -> ApiError:
+    return ApiError(400, f"{name}: {why}", "invalid_parameter")
+
+
+def _query(params: QueryParams, who: Principal) -> tuple[str, str | None]:
+    """(tenant, as_of text); unknown, repeated or empty parameters are refused rather than ignored."""
+    for name in params.keys():
+        if name not in PARAMS:
+            raise _bad(name[:40], f"unknown parameter; expected one of {', '.join(PARAMS)}")
+        if len(params.getlist(name)) > 1:
+            raise _bad(name, "given more than once")
+        if not params[name]:
+            raise _bad(name, "empty")
+    tenant_id = params.get("tenant_id", who.tenant_id)
+    if tenant_id is None:
+        raise _bad("tenant_id", "required with a platform_admin key: which tenant to preview")
+    if not _TENANT_ID.fullmatch(tenant_id):
+        raise _bad("tenant_id", "must be 1-200 printable characters")
+    if not who.is_admin and tenant_id != who.tenant_id:
+        raise ApiError(404, "no such tenant")
+    return tenant_id, params.get("as_of")
+
+
+def preview_routes(db: ApiEngines) -> list[Route]:
+    def show_preview(request: Request) -> JSONResponse:
+        who = principal(request, db.reads)
+        tenant_id, as_of = _query(request.query_params, who)
+        try:
+            moment = parse_as_of(as_of) if as_of is not None else None
+        except ValueError as e:
+            raise _bad("as_of", str(e).removeprefix("as_of ")) from None
+        with db.reads.connect() as conn:
+            try:
+                return JSONResponse({"data": preview(conn, tenant_id, moment).as_json()})
+            except UnknownTenant:
+                raise ApiError(404, "no such tenant") from None
+            except BadInput as e:
+                raise ApiError(422, f"{e}; the month-end would not invoice this tenant either: fix the data",
+                               "bad_input") from None
+
+    return [Route(PATH, show_preview, methods=["GET"])]

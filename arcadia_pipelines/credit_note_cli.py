@@ -1,0 +1,200 @@
+"""`arcadia-pipelines credit-note suggest INVOICE_ID [--json]`: the credit note that corrects what
+drift after invoicing (monthend/drift.py) found on an issued or paid invoice, as the JSON body to
+POST to /api/v1/invoices/{id}/credit_notes, with a summary for people. `credit-note pdf|csv ID`:
+a note's documents (documents/credit_note.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from arcadia_pipelines.cli import VERBS, CliError, examples
+
+ABOUT = ("Suggest the credit note that corrects an invoice whose data changed after invoicing, or write a note's "
+         "PDF or CSV.")
+API_BASE = "http://127.0.0.1:8080"
+
+
+def _id(what: str):
+    def parse(text: str) -> int:
+        if not (text.isdigit() and 1 <= int(text) < 2**63):
+            raise argparse.ArgumentTypeError(f"a {what} id is a positive whole number, got {text!r}")
+        return int(text)
+    return parse
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    body: dict | None  # the request body to POST; None: nothing to credit
+    summary: list[str]  # lines for people
+
+
+def suggest(conn, invoice_id: int) -> Suggestion:
+    """What to credit on the invoice so that drift goes away (nothing for drafts, void invoices,
+    invoices that match their data, or that are only under-billed)."""
+    import sqlalchemy as sa
+
+    from arcadia_pipelines.billing.credit_notes import (
+        CreditRefused,
+        plan_credit_note,
+        suggested_credits,
+    )
+    from arcadia_pipelines.billing.lifecycle import CREDITABLE
+    from arcadia_pipelines.billing.money import format_cents
+    from arcadia_pipelines.billing.periods import Period
+    from arcadia_pipelines.monthend.drift import period_drift
+    from arcadia_pipelines.warehouse.credit_notes import load_creditable
+    from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+    from arcadia_pipelines.warehouse.schema import tenant_invoices as i
+
+    head = conn.execute(sa.select(i.c.tenant_id, i.c.period_start, i.c.number).where(i.c.id == invoice_id)).first()
+    if head is None:
+        raise CliError(f"invoice {invoice_id} does not exist (is ARCADIA_WAREHOUSE_URL the warehouse you meant?)")
+    try:
+        invoice = load_creditable(conn, invoice_id)
+    except InvoiceNotFound:  # gone meanwhile
+        raise CliError(f"invoice {invoice_id} does not exist") from None
+    period = Period(head.period_start)
+    name = f"invoice {invoice_id} ({', '.join(filter(None, [head.number, head.tenant_id, period.label]))})"
+
+    def money(cents: int) -> str:
+        return f"{format_cents(cents)} {invoice.currency}"
+
+    if invoice.status not in CREDITABLE:
+        why = (f"recompute it with 'arcadia-pipelines rollup --period {period.label} --force'"
+               if invoice.status == "draft" else "a void invoice is owed nothing")
+        return Suggestion(None, [f"{name} is {invoice.status}: nothing to credit; {why}"])
+    report = period_drift(conn, period, [invoice_id])
+    if invoice_id in report.not_recomputable:
+        raise CliError(f"{name} cannot be recomputed from current data: {report.not_recomputable[invoice_id]}; "
+                       "fix the data first")
+    drift = next((d for d in report.drifts if d.invoice_id == invoice_id), None)
+    if drift is None:
+        balance = money(invoice.balance_cents)
+        return Suggestion(None, [f"{name} matches its data: nothing to credit (balance {balance})"])
+    credits = suggested_credits(invoice, {d.invoice_line_id: -d.difference_cents for d in drift.lines
+                                          if d.invoice_line_id is not None and d.difference_cents < 0})
+    if not credits:
+        return Suggestion(None, [f"{name}: nothing to credit; {drift.action}"])
+    reason = (f"{period.label} recomputed from current data after invoicing: over-billed "
+              f"{money(sum(c.amount_cents for c in credits))} before tax")
+    try:
+        plan = plan_credit_note(invoice, reason, credits)
+    except CreditRefused as e:
+        raise CliError(f"{name}: {e}") from None
+    under = (f"; under-billed {money(drift.under_billed_cents)}, which a credit note cannot raise: bill it separately"
+             if drift.under_billed_cents else "")
+    summary = [(f"{name} is {invoice.status} and no longer matches its data: over-billed "
+                f"{money(drift.over_billed_cents)}{under}"),
+               "suggested credit note:",
+               *(f"  line {ln.invoice_line_id:>6}  {ln.description:<52} {format_cents(ln.amount_cents):>12}"
+                 for ln in plan.lines),
+               (f"  subtotal {format_cents(plan.subtotal_cents)}, {plan.tax_name or 'tax'} "
+                f"{format_cents(plan.tax_cents)}, total {money(plan.total_cents)}; balance after it "
+                f"{money(invoice.balance_cents - plan.total_cents)}")]
+    body = {"reason": reason, "lines": [{"line_id": c.line_id, "amount_cents": c.amount_cents} for c in credits]}
+    return Suggestion(body, summary)
+
+
+def cmd_credit_note_suggest(args) -> int:
+    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+    from arcadia_pipelines.warehouse.migrate import upgrade
+
+    engine = create_warehouse_engine()
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            found = suggest(conn, args.id)
+    finally:
+        engine.dispose()
+    body = json.dumps(found.body, indent=2) if found.body else None
+    if args.json:  # stdout is exactly the body, so it can be piped to curl; people read stderr
+        print("\n".join(found.summary), file=args.stderr)
+        if body:
+            print(body)
+        return 0
+    print("\n".join(found.summary))
+    if body:
+        print(f"POST it (platform_admin key): arcadia-pipelines credit-note suggest {args.id} --json | curl -s -X POST "
+              f"-H \"Authorization: Bearer $ADMIN_KEY\" -H 'Content-Type: application/json' -d @- "
+              f"{API_BASE}/api/v1/invoices/{args.id}/credit_notes")
+        print(body)
+    return 0
+
+
+def _document(args) -> bytes:
+    from arcadia_pipelines.documents.credit_note import (
+        load_credit_note_document,
+        render_credit_note_csv,
+        render_credit_note_pdf,
+    )
+    from arcadia_pipelines.documents.invoice_pdf import DocumentError
+    from arcadia_pipelines.documents.supplier import Supplier
+    from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound
+    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+    from arcadia_pipelines.warehouse.migrate import upgrade
+
+    engine = create_warehouse_engine()
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            doc = load_credit_note_document(conn, args.id)
+    except CreditNoteNotFound:
+        raise CliError(f"credit note {args.id} does not exist (is ARCADIA_WAREHOUSE_URL the warehouse you meant?)"
+                       ) from None
+    finally:
+        engine.dispose()
+    if args.format == "csv":
+        return render_credit_note_csv(doc).encode()
+    try:
+        return render_credit_note_pdf(doc, Supplier.from_env())
+    except DocumentError as e:
+        raise CliError(str(e)) from None
+
+
+def cmd_credit_note_document(args) -> int:
+    data = _document(args)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as e:
+        raise CliError(f"cannot write {args.output}: {e.strerror or e}") from None
+    print(f"wrote {args.output} ({len(data)} bytes)", file=args.stderr)
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register `credit-note suggest|pdf|csv` on the top-level subparsers."""
+    about = {verb: sentence for verb, sentence, _ in VERBS}.get("credit-note", ABOUT)
+    c = sub.add_parser("credit-note", help=about, description=about,
+                       epilog=examples("credit-note suggest 3", "credit-note suggest 3 --json",
+                                       "credit-note pdf 1 -o CN-000001.pdf"))
+    verbs = c.add_subparsers(dest="verb", required=True, metavar="VERB")
+    s = verbs.add_parser("suggest", help="the note that makes drift after invoicing go away",
+                         description="Recompute the invoice's month from current data with the month-end's engine "
+                                     "and propose the credit note for every line billed too much, as the JSON body "
+                                     "of POST /api/v1/invoices/ID/credit_notes. Nothing to credit (a draft, a void "
+                                     "invoice, one that matches its data or is only under-billed) says so and "
+                                     "exits 0. Writes nothing.",
+                         epilog=examples("credit-note suggest 3",
+                                         "credit-note suggest 3 --json | curl -s -X POST -H \"Authorization: Bearer "
+                                         "$ADMIN_KEY\" -H 'Content-Type: application/json' -d @- "
+                                         f"{API_BASE}/api/v1/invoices/3/credit_notes"))
+    s.add_argument("id", type=_id("invoice"), help="invoice id (tenant_invoices.id, as in the API)")
+    s.add_argument("--json", action="store_true", help="print only the request body on stdout (summary on stderr)")
+    s.set_defaults(fn=cmd_credit_note_suggest)
+    for fmt, what in (("pdf", "the note as PDF (an adjustment note when its invoice's tax applies)"),
+                      ("csv", "the note's lines as CSV, exact amounts")):
+        d = verbs.add_parser(fmt, help=what, description=f"Write {what}. Supplier details come from "
+                             "ARCADIA_SUPPLIER_NAME, ARCADIA_SUPPLIER_ADDRESS and ARCADIA_SUPPLIER_ABN.",
+                             epilog=examples(f"credit-note {fmt} 1 -o CN-000001.{fmt}"))
+        d.add_argument("id", type=_id("credit note"), help="credit note id (credit_notes.id, as in the API)")
+        d.add_argument("-o", "--output", required=fmt == "pdf", default="-", metavar="FILE",
+                       help="file to write" + (" ('-' for stdout)" if fmt == "pdf" else " (default: stdout)"))
+        d.set_defaults(fn=cmd_credit_note_document, format=fmt)
