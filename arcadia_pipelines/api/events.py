@@ -25,6 +25,7 @@ from .auth import principal
 from .engines import ApiEngines
 from .errors import ApiError
 from .keys import Principal
+from .params import bad_parameter, refuse_unexpected
 
 PARAMS = ("after", "limit")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -47,24 +48,14 @@ def decode_cursor(text: str) -> int:
     raise ApiError(400, "cursor is not one this API handed out", "invalid_cursor")
 
 
-def _bad(name: str, why: str) -> ApiError:
-    return ApiError(400, f"{name}: {why}", "invalid_parameter")
-
-
 def feed_query(params: QueryParams) -> tuple[int, int]:
     """(position to start after, limit); unknown, repeated or empty parameters are refused."""
-    for name in params.keys():
-        if name not in PARAMS:
-            raise _bad(name[:40], f"unknown parameter; expected one of {', '.join(PARAMS)}")
-        if len(params.getlist(name)) > 1:
-            raise _bad(name, "given more than once")
-        if not params[name]:
-            raise _bad(name, "empty")
+    refuse_unexpected(params, PARAMS)
     limit = DEFAULT_LIMIT
     if "limit" in params:
         text = params["limit"]
         if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= MAX_LIMIT):
-            raise _bad("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+            raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
         limit = int(text)
     return (decode_cursor(params["after"]) if "after" in params else 0), limit
 

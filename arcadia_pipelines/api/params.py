@@ -61,38 +61,43 @@ class ListQuery:
     limit: int = DEFAULT_LIMIT
 
 
-def _bad(name: str, why: str) -> ApiError:
+def bad_parameter(name: str, why: str) -> ApiError:
     return ApiError(400, f"{name}: {why}", "invalid_parameter")
+
+
+def refuse_unexpected(params: QueryParams, allowed) -> None:
+    """Unknown, repeated or empty query parameters are refused rather than ignored."""
+    for name in params.keys():
+        if name not in allowed:
+            raise bad_parameter(name[:40], f"unknown parameter; expected one of {', '.join(allowed)}")
+        if len(params.getlist(name)) > 1:
+            raise bad_parameter(name, "given more than once")
+        if not params[name]:
+            raise bad_parameter(name, "empty")
 
 
 def list_query(params: QueryParams) -> ListQuery:
     """The list filters; unknown, repeated or empty parameters are refused rather than ignored."""
-    for name in params.keys():
-        if name not in LIST_PARAMS:
-            raise _bad(name[:40], f"unknown parameter; expected one of {', '.join(LIST_PARAMS)}")
-        if len(params.getlist(name)) > 1:
-            raise _bad(name, "given more than once")
-        if not params[name]:
-            raise _bad(name, "empty")
+    refuse_unexpected(params, LIST_PARAMS)
     q = {}
     if "period" in params:
         try:
             q["period"] = Period.parse(params["period"][:20])
         except ValueError:
-            raise _bad("period", "must look like YYYY-MM") from None
+            raise bad_parameter("period", "must look like YYYY-MM") from None
     if "status" in params:
         if params["status"] not in INVOICE_STATUSES:
-            raise _bad("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
+            raise bad_parameter("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
         q["status"] = params["status"]
     if "tenant_id" in params:
         if not _TENANT_ID.fullmatch(params["tenant_id"]):
-            raise _bad("tenant_id", "must be 1-200 printable characters")
+            raise bad_parameter("tenant_id", "must be 1-200 printable characters")
         q["tenant_id"] = params["tenant_id"]
     if "cursor" in params:
         q["cursor"] = Cursor.decode(params["cursor"])
     if "limit" in params:
         text = params["limit"]
         if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= MAX_LIMIT):
-            raise _bad("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+            raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
         q["limit"] = int(text)
     return ListQuery(**q)

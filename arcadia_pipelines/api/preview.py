@@ -20,30 +20,21 @@ from .auth import principal
 from .engines import ApiEngines
 from .errors import ApiError
 from .keys import Principal
+from .params import bad_parameter, refuse_unexpected
 
 PATH = "/api/v1/invoices/preview"
 PARAMS = ("tenant_id", "as_of")
 _TENANT_ID = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 
 
-def _bad(name: str, why: str) -> ApiError:
-    return ApiError(400, f"{name}: {why}", "invalid_parameter")
-
-
 def _query(params: QueryParams, who: Principal) -> tuple[str, str | None]:
     """(tenant, as_of text); unknown, repeated or empty parameters are refused rather than ignored."""
-    for name in params.keys():
-        if name not in PARAMS:
-            raise _bad(name[:40], f"unknown parameter; expected one of {', '.join(PARAMS)}")
-        if len(params.getlist(name)) > 1:
-            raise _bad(name, "given more than once")
-        if not params[name]:
-            raise _bad(name, "empty")
+    refuse_unexpected(params, PARAMS)
     tenant_id = params.get("tenant_id", who.tenant_id)
     if tenant_id is None:
-        raise _bad("tenant_id", "required with a platform_admin key: which tenant to preview")
+        raise bad_parameter("tenant_id", "required with a platform_admin key: which tenant to preview")
     if not _TENANT_ID.fullmatch(tenant_id):
-        raise _bad("tenant_id", "must be 1-200 printable characters")
+        raise bad_parameter("tenant_id", "must be 1-200 printable characters")
     if not who.is_admin and tenant_id != who.tenant_id:
         raise ApiError(404, "no such tenant")
     return tenant_id, params.get("as_of")
@@ -56,7 +47,7 @@ def preview_routes(db: ApiEngines) -> list[Route]:
         try:
             moment = parse_as_of(as_of) if as_of is not None else None
         except ValueError as e:
-            raise _bad("as_of", str(e).removeprefix("as_of ")) from None
+            raise bad_parameter("as_of", str(e).removeprefix("as_of ")) from None
         with db.reads.connect() as conn:
             try:
                 return JSONResponse({"data": preview(conn, tenant_id, moment).as_json()})
