@@ -1,4 +1,5 @@
-"""`arcadia-pipelines rollup` in a subprocess of its own: wall time and peak RSS."""
+"""`arcadia-pipelines rollup` in a subprocess of its own: wall time and the peak RSS of its
+process tree (with shards, Dagster's multiprocess executor runs steps in child processes)."""
 
 from __future__ import annotations
 
@@ -22,53 +23,99 @@ EXE = str(Path(sys.executable).with_name("arcadia-pipelines"))
 OUTPUT_TABLES = (t.deployment_usage, t.deployment_quotes, t.tenant_invoices)
 
 
+class RollupFailed(RuntimeError):
+    """The rollup did not invoice the month; the message says why (the log's tail)."""
+
+
 @dataclass(frozen=True)
 class Rollup:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the largest peak RSS of any one process of the run
+    processes: int  # how many processes the run had (1 without shards)
     rows: int  # rows the run wrote: usage, quotes, invoices and their lines
 
 
-def run_rollup(url: str) -> Rollup:
+def rollup_command(shards: int) -> list[str]:
+    return [EXE, "rollup", "--period", PERIOD.label, *(["--shards", str(shards)] if shards > 1 else [])]
+
+
+def shards_supported() -> bool:
+    """Whether this `arcadia-pipelines rollup` takes --shards."""
+    help_text = subprocess.run([EXE, "rollup", "--help"], capture_output=True, text=True).stdout
+    return "--shards" in help_text
+
+
+def run_rollup(url: str, shards: int = 1) -> Rollup:
     """One `monthly_invoicing` run for the benchmark month on a fresh Dagster instance."""
     with tempfile.TemporaryDirectory(prefix="arcadia_bench_home_") as home:
         Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         env = {**os.environ, "DAGSTER_HOME": home, "ARCADIA_WAREHOUSE_URL": url}
         with open(Path(home, "out.log"), "w+") as out:
             start = time.perf_counter()
-            proc = subprocess.Popen([EXE, "rollup", "--period", PERIOD.label], env=env,
-                                    stdout=out, stderr=subprocess.STDOUT)
-            peak = _PeakRss(proc.pid)
+            proc = subprocess.Popen(rollup_command(shards), env=env, stdout=out, stderr=subprocess.STDOUT)
+            peak = PeakRss(proc.pid)
             proc.wait()
             seconds = time.perf_counter() - start
             peak.join()
             out.seek(0)
             log = out.read()
     if proc.returncode != 0 or " created" not in log:
-        raise RuntimeError(f"rollup failed ({proc.returncode}): {log[-2000:]}")
-    return Rollup(seconds, peak.kb / 1024, written_rows(url))
+        raise RollupFailed(f"`{' '.join(rollup_command(shards)[1:])}` failed (exit {proc.returncode}): "
+                           f"{log[-2000:].strip()}")
+    return Rollup(seconds, peak.kb / 1024, len(peak.seen), written_rows(url))
 
 
-class _PeakRss(threading.Thread):
-    """Polls the child's VmHWM (its peak RSS since exec) until it exits. getrusage() would not do:
-    on Linux a child's ru_maxrss starts from the parent's RSS at fork time."""
+class PeakRss(threading.Thread):
+    """Polls VmHWM (peak RSS since exec) of a process and of all its descendants until it exits,
+    keeping the largest. getrusage() would not do: on Linux a child's ru_maxrss starts from the
+    parent's RSS at fork time."""
 
     def __init__(self, pid: int, every: float = 0.02):
         super().__init__(daemon=True)
-        self.path, self.every, self.kb = f"/proc/{pid}/status", every, 0
+        self.pid, self.every, self.kb, self.seen = pid, every, 0, {pid}
         self.start()
 
     def run(self) -> None:
-        while True:
-            try:
-                with open(self.path) as f:
-                    hwm = next((line for line in f if line.startswith("VmHWM:")), None)
-            except OSError:
-                return
-            if hwm is None:  # a zombie: it has exited
-                return
-            self.kb = max(self.kb, int(hwm.split()[1]))
+        while _alive(self.pid):
+            for pid in _tree(self.pid):
+                self.seen.add(pid)
+                self.kb = max(self.kb, _peak_kb(pid))
             time.sleep(self.every)
+
+
+def _status(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return f.readlines()
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (a zombie's status has no VmHWM)."""
+    return any(line.startswith("VmHWM:") for line in _status(pid))
+
+
+def _peak_kb(pid: int) -> int:
+    return next((int(line.split()[1]) for line in _status(pid) if line.startswith("VmHWM:")), 0)
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants, from each thread's `children` list."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                todo += map(int, Path(f"/proc/{p}/task/{task}/children").read_text().split())
+            except OSError:
+                pass
+    return found
 
 
 def written_rows(url: str) -> int:

@@ -9,6 +9,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from fractions import Fraction
 from typing import Generic, Iterable, TypeVar
@@ -74,6 +75,11 @@ class TaxRate:
     @cached_property
     def description(self) -> str:
         return f"{self.name} {to_decimal(self.rate * 100, 4):f}%"
+
+    @cached_property
+    def kept_rate(self) -> Decimal:
+        """The rate as an invoice keeps it, to MAX_TAX_RATE_PLACES decimals (exact for a valid rate)."""
+        return to_decimal(self.rate, MAX_TAX_RATE_PLACES)
 
     def problem(self) -> tuple[str, str] | None:
         """Out of 0..1, or with more decimals than an invoice keeps of the rate it applied."""

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
@@ -54,7 +54,7 @@ class SubscriptionQuote:
     def proration(self) -> Fraction:
         return self.window.proration
 
-    @property
+    @cached_property
     def subtotal_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
 
@@ -137,13 +137,22 @@ def _line(kind, resource_kind, meter, description, quantity: Fraction, unit_pric
     return QuoteLine(kind, resource_kind, meter, description, quantity, unit_price, amount)
 
 
+# Overage lines an allowance remembers (by usage) before it starts afresh: memory stays flat.
+OVERAGE_LINES_KEPT = 10_000
+
+
 @dataclass(frozen=True)
 class _Allowance:
-    """One plan meter over one proration: usage above `included` is overage."""
+    """One plan meter over one proration: usage above `included` is overage.
+
+    Its line is a function of the usage's value alone, and metered usage repeats (whole hours,
+    the same volume sizes): each line is priced once and handed out again for the same usage."""
 
     meter: PlanMeter
     included: Fraction
     problem: tuple[str, str] | None  # (rule, message): a plan meter the engine cannot price
+    _lines: dict[tuple[int, int], QuoteLine | None] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
 
     @cached_property
     def included_text(self) -> str:
@@ -152,15 +161,24 @@ class _Allowance:
     def overage(self, used: Exact) -> QuoteLine | None:
         if self.problem:
             raise BillingError(*self.problem)
-        m, inc = self.meter, self.included
         n, d = ratio(used)
         if n < 0:
-            raise BillingError("negative_usage", f"{m.meter} usage is {used}")
+            raise BillingError("negative_usage", f"{self.meter.meter} usage is {used}")
+        try:
+            return self._lines[n, d]
+        except KeyError:
+            if len(self._lines) >= OVERAGE_LINES_KEPT:
+                self._lines.clear()
+            line = self._lines[n, d] = self._overage(n, d)
+            return line
+
+    def _overage(self, n: int, d: int) -> QuoteLine | None:
+        m, inc = self.meter, self.included
         over = n * inc.denominator - inc.numerator * d
         if over <= 0:
             return None
         return _line("overage", m.resource_kind, m.meter,
-                     f"Overage: {m.meter} ({_num(used)} used, {self.included_text} included)",
+                     f"Overage: {m.meter} ({_num(Fraction(n, d))} used, {self.included_text} included)",
                      Fraction(over, d * inc.denominator), m.overage_unit_price_cents)
 
 

@@ -36,17 +36,24 @@ def table_metadata(table: str, *also_writes: str) -> dict[str, object]:
     return {"dagster/table_name": table, "dagster/column_schema": column_schema(table), **extra}
 
 
+PREVIEW_ROWS = 25
+
+
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]],
-                   limit: int = 25) -> dg.MarkdownMetadataValue:
+                   limit: int = PREVIEW_ROWS, total: int | None = None) -> dg.MarkdownMetadataValue:
+    """The first `limit` rows; `total` counts all of them when `rows` are only the first ones."""
     rows = list(rows)
+    total = len(rows) if total is None else total
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"\n_{len(rows) - limit} more not shown_")
+    if total > limit:
+        lines.append(f"\n_{total - limit} more not shown_")
     return dg.MetadataValue.md("\n".join(lines))
 
 
-def names(items: Iterable[str], limit: int = 50) -> str:
+def names(items: Iterable[str], limit: int = 50, total: int | None = None) -> str:
+    """The first `limit` names in order; `total` counts all of them when `items` are only some."""
     items = sorted(items)
+    total = len(items) if total is None else total
     shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "") if items else "none"
+    return shown + (f" and {total - limit} more" if total > limit else "") if items else "none"

@@ -1,22 +1,15 @@
 """A thin wrapper over the official pydo client: complete listings, GPU droplets, validated records,
-a deadline on every call, clear token-free errors."""
+a deadline on every call, clear token-free errors.
+
+pydo, azure-core and requests are imported when a client is made, not with this module: the code
+location and the CLI load it on every start without calling DigitalOcean."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any, Callable
 
-import pydo
-from azure.core.exceptions import (
-    AzureError,
-    HttpResponseError,
-    ServiceRequestError,
-    ServiceRequestTimeoutError,
-    ServiceResponseTimeoutError,
-)
-
 from . import records
-from .deadline import DeadlineExceeded, deadline
 from .errors import (
     DigitalOceanConnectionError,
     DigitalOceanError,
@@ -27,7 +20,6 @@ from .errors import (
 from .listing import Listed, read_listing
 from .pagination import MAX_PER_PAGE
 from .records import Inventory, InvoiceItem, InvoiceSummary
-from .transport import call_options, retry_policy, transport
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
@@ -73,6 +65,10 @@ class DigitalOceanClient:
         retry_backoff_factor: float = 0.8,
         retry_backoff_max: float = 60,
     ) -> None:
+        import pydo
+
+        from .transport import call_options, retry_policy, transport
+
         token = (token or "").strip()
         if not token:
             raise missing_token()
@@ -115,6 +111,8 @@ class DigitalOceanClient:
 
     def invoice_preview(self) -> dict | None:
         """The month-to-date invoice preview, if DigitalOcean has one."""
+        from .deadline import deadline
+
         with deadline(self.timeout):
             body = self._get(self._pydo.invoices.list, INVOICES_PATH, "billing:read", page=1, per_page=1)
         return body.get("invoice_preview")
@@ -153,6 +151,8 @@ class DigitalOceanClient:
 
     def _listing(self, what: str, operation: Callable, path: str, key: str, id_key: str | None, scope: str,
                  **params) -> list[Listed]:
+        from .deadline import deadline
+
         def fetch_page(page: int) -> dict:
             with deadline(self.timeout):
                 return self._get(operation, path, scope, page=page, per_page=MAX_PER_PAGE, **params)
@@ -163,6 +163,16 @@ class DigitalOceanClient:
     def _get(self, operation: Callable, path: str, scope: str, **params) -> dict:
         """One pydo call; every failure becomes a DigitalOceanError without the pydo exception
         chained, since that carries the request (and its Authorization header) along."""
+        from azure.core.exceptions import (
+            AzureError,
+            HttpResponseError,
+            ServiceRequestError,
+            ServiceRequestTimeoutError,
+            ServiceResponseTimeoutError,
+        )
+
+        from .deadline import DeadlineExceeded
+
         try:
             status, body = operation(**params, cls=_status_and_body, **self._options)
         except DeadlineExceeded as exc:

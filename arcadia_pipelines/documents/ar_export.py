@@ -12,6 +12,7 @@ invoices (one row per note, with the number of the invoice it credits).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -19,10 +20,8 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
@@ -33,31 +32,43 @@ from arcadia_pipelines.warehouse.schema import (
     tenant_invoices,
 )
 
+if TYPE_CHECKING:  # imported where used: the code location loads this module on every start
+    import pandas as pd
+    import pyarrow as pa
+
 EXPORT_DIR_ENV = "ARCADIA_EXPORT_DIR"
 EXPORTED_STATUSES = ("issued", "paid", "void")
 MANIFEST = "manifest.json"
 
-_TS = pa.timestamp("us", tz="UTC")
-INVOICE_SCHEMA = pa.schema([
-    ("invoice_id", pa.int64()), ("number", pa.string()), ("tenant_id", pa.string()), ("bill_to_name", pa.string()),
-    ("bill_to_tax_id", pa.string()), ("period_start", pa.date32()), ("period_end", pa.date32()),
-    ("status", pa.string()), ("currency", pa.string()), ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()),
-    ("total_cents", pa.int64()), ("tax_name", pa.string()), ("tax_rate", pa.string()), ("issued_at", _TS),
-    ("due_at", _TS), ("paid_at", _TS), ("voided_at", _TS),
-])
-LINE_SCHEMA = pa.schema([
-    ("line_id", pa.int64()), ("invoice_id", pa.int64()), ("number", pa.string()), ("line_no", pa.int64()),
-    ("kind", pa.string()), ("description", pa.string()), ("deployment_id", pa.string()),
-    ("subscription_id", pa.string()), ("resource_kind", pa.string()), ("meter", pa.string()),
-    ("quantity", pa.string()), ("unit_price_cents", pa.string()), ("amount_cents", pa.int64()),
-])
-CREDIT_NOTE_SCHEMA = pa.schema([
-    ("credit_note_id", pa.int64()), ("number", pa.string()), ("invoice_id", pa.int64()),
-    ("invoice_number", pa.string()), ("tenant_id", pa.string()), ("currency", pa.string()), ("reason", pa.string()),
-    ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()), ("total_cents", pa.int64()), ("tax_name", pa.string()),
-    ("tax_rate", pa.string()), ("created_at", _TS),
-])
-SCHEMAS = {"invoices": INVOICE_SCHEMA, "invoice_lines": LINE_SCHEMA, "credit_notes": CREDIT_NOTE_SCHEMA}
+
+@functools.cache
+def schemas() -> dict[str, pa.Schema]:
+    """Each exported table's Arrow schema."""
+    import pyarrow as pa
+
+    ts = pa.timestamp("us", tz="UTC")
+    invoices = pa.schema([
+        ("invoice_id", pa.int64()), ("number", pa.string()), ("tenant_id", pa.string()), ("bill_to_name", pa.string()),
+        ("bill_to_tax_id", pa.string()), ("period_start", pa.date32()), ("period_end", pa.date32()),
+        ("status", pa.string()), ("currency", pa.string()), ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()),
+        ("total_cents", pa.int64()), ("tax_name", pa.string()), ("tax_rate", pa.string()), ("issued_at", ts),
+        ("due_at", ts), ("paid_at", ts), ("voided_at", ts),
+    ])
+    lines = pa.schema([
+        ("line_id", pa.int64()), ("invoice_id", pa.int64()), ("number", pa.string()), ("line_no", pa.int64()),
+        ("kind", pa.string()), ("description", pa.string()), ("deployment_id", pa.string()),
+        ("subscription_id", pa.string()), ("resource_kind", pa.string()), ("meter", pa.string()),
+        ("quantity", pa.string()), ("unit_price_cents", pa.string()), ("amount_cents", pa.int64()),
+    ])
+    notes = pa.schema([
+        ("credit_note_id", pa.int64()), ("number", pa.string()), ("invoice_id", pa.int64()),
+        ("invoice_number", pa.string()), ("tenant_id", pa.string()), ("currency", pa.string()),
+        ("reason", pa.string()), ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()),
+        ("total_cents", pa.int64()), ("tax_name", pa.string()), ("tax_rate", pa.string()), ("created_at", ts),
+    ])
+    return {"invoices": invoices, "invoice_lines": lines, "credit_notes": notes}
+
+
 SUMMED = {"invoices": ("subtotal_cents", "tax_cents", "total_cents"), "invoice_lines": ("amount_cents",),
           "credit_notes": ("subtotal_cents", "tax_cents", "total_cents")}
 
@@ -85,8 +96,9 @@ def read_month(conn: sa.Connection, period: Period) -> dict[str, pd.DataFrame]:
     """The month's exported invoices and lines as DataFrames, in id order."""
     i, ln = tenant_invoices, tenant_invoice_lines
     month = [i.c.period_start == period.start, i.c.status.in_(EXPORTED_STATUSES)]
+    schema = schemas()
     invoices = [{**r._asdict(), "tax_rate": _text(r.tax_rate)} for r in conn.execute(
-        sa.select(*(i.c[f.name] if f.name != "invoice_id" else i.c.id.label("invoice_id") for f in INVOICE_SCHEMA))
+        sa.select(*(i.c[f.name] if f.name != "invoice_id" else i.c.id.label("invoice_id") for f in schema["invoices"]))
         .where(*month).order_by(i.c.id))]
     lines = [{**r._asdict(), "quantity": _text(r.quantity), "unit_price_cents": _text(r.unit_price_cents)}
              for r in conn.execute(
@@ -100,16 +112,22 @@ def read_month(conn: sa.Connection, period: Period) -> dict[str, pd.DataFrame]:
                   cn.c.tenant_id, cn.c.currency, cn.c.reason, cn.c.subtotal_cents, cn.c.tax_cents, cn.c.total_cents,
                   cn.c.tax_name, cn.c.tax_rate, cn.c.created_at)
         .join(i, i.c.id == cn.c.invoice_id).where(*month).order_by(cn.c.id))]
-    return {"invoices": _frame(invoices, INVOICE_SCHEMA), "invoice_lines": _frame(lines, LINE_SCHEMA),
-            "credit_notes": _frame(notes, CREDIT_NOTE_SCHEMA)}
+    return {"invoices": _frame(invoices, schema["invoices"]), "invoice_lines": _frame(lines, schema["invoice_lines"]),
+            "credit_notes": _frame(notes, schema["credit_notes"])}
 
 
 def _frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     """Typed through Arrow, so empty months and null columns keep their types (int64 cents, never float)."""
+    import pandas as pd
+    import pyarrow as pa
+
     return pa.Table.from_pylist(rows, schema=schema).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
+    import pandas as pd
+    import pyarrow as pa
+
     out = df.copy()
     for name, dtype in out.dtypes.items():
         if isinstance(dtype, pd.ArrowDtype) and pa.types.is_timestamp(dtype.pyarrow_dtype):
@@ -119,6 +137,9 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
 
 def _parquet_bytes(df: pd.DataFrame, schema: pa.Schema) -> bytes:
     """Deterministic Parquet: the schema without pandas' metadata, one row group, fixed options."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(df, schema=schema, preserve_index=False).replace_schema_metadata(None)
     out = io.BytesIO()
     pq.write_table(table, out, compression="zstd", row_group_size=max(len(df), 1), write_statistics=True,
@@ -154,7 +175,7 @@ def export_month(conn: sa.Connection, period: Period, root: Path | None = None) 
     folder.mkdir(parents=True, exist_ok=True)
     files, changed = {}, []
     for name, df in frames.items():
-        schema = SCHEMAS[name]
+        schema = schemas()[name]
         for file_name, data in ((f"{name}.csv", _csv_bytes(df)), (f"{name}.parquet", _parquet_bytes(df, schema))):
             if _write_if_changed(folder / file_name, data):
                 changed.append(file_name)
@@ -194,6 +215,9 @@ def warehouse_totals(conn: sa.Connection, period: Period) -> dict:
 
 def exported_totals(folder: Path) -> dict:
     """The same sums read back from the written files: the CSVs and the Parquet files must agree."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     found = {}
     for fmt in ("csv", "parquet"):
         if fmt == "csv":

@@ -8,12 +8,19 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.warehouse.reads import TenantRange
 from arcadia_pipelines.warehouse.schema import billing_errors
 
 
-def replace_errors(conn: sa.Connection, period: Period, stage: str, errors: list[BillingError]) -> None:
-    conn.execute(sa.delete(billing_errors).where(billing_errors.c.period_start == period.start,
-                                                 billing_errors.c.stage == stage))
+def replace_errors(conn: sa.Connection, period: Period, stage: str, errors: list[BillingError],
+                   tenant_range: TenantRange = TenantRange()) -> None:
+    """The stage's errors of the period for the tenants in `tenant_range` (errors naming no
+    tenant belong to the range that starts at the first tenant)."""
+    e = billing_errors
+    in_range = sa.and_(sa.true(), *tenant_range.where(e.c.tenant_id))
+    if tenant_range.after is None:
+        in_range = sa.or_(e.c.tenant_id.is_(None), in_range)
+    conn.execute(sa.delete(e).where(e.c.period_start == period.start, e.c.stage == stage, in_range))
     if errors:
         now = datetime.now(timezone.utc)
         conn.execute(sa.insert(billing_errors), [

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,7 +24,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceTotals, invoice_totals, one_currency
-from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.warehouse.invoice_moves import append_month_end_events
@@ -32,6 +32,7 @@ from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, refresh_statistics
 
 from .billing_errors_store import failed_tenants, replace_errors
+from .shards import WHOLE_MONTH, Shard
 from .stage import month_end_stage
 
 
@@ -59,7 +60,8 @@ def _tenant_subtotals(conn: sa.Connection, period: Period, tenant_range: TenantR
     stmt = (sa.select(q.c.tenant_id, q.c.currency, sa.cast(sa.func.sum(q.c.amount_cents), sa.BigInteger).label("subtotal"),
                       sa.func.count().label("lines"), tenants.c.country)
             .join(tenants, tenants.c.id == q.c.tenant_id)
-            .where(q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id))
+            .where(q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id),
+                   *tenant_range.where(tenants.c.id))  # the batch's tenants only, not a scan of all of them
             .group_by(q.c.tenant_id, q.c.currency, tenants.c.country)
             .order_by(q.c.tenant_id))
     by_tenant = defaultdict(list)
@@ -117,34 +119,39 @@ def _copy_quote_lines(period: Period, tenant_range: TenantRange) -> sa.Insert:
          "description", "quantity", "unit_price_cents", "amount_cents"], src)
 
 
-def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> dict:
+_TAX_LINE_COLUMNS = ("invoice_id", "line_no", "kind", "description", "quantity", "unit_price_cents", "amount_cents")
+
+
+def _tax_line(invoice_id: int, line_no: int, totals: InvoiceTotals) -> tuple:
+    """The tax line's values (_TAX_LINE_COLUMNS): the rate times the subtotal; no deployment,
+    subscription, resource kind or meter."""
     t = totals.tax_line
-    return {"invoice_id": invoice_id, "line_no": line_no, "kind": "tax", "deployment_id": None,
-            "subscription_id": None, "resource_kind": None, "meter": None, "description": t.description,
-            "quantity": to_decimal(t.quantity, 12), "unit_price_cents": to_decimal(t.unit_price_cents),
-            "amount_cents": t.amount_cents}
+    return (invoice_id, line_no, "tax", t.description, totals.tax_rate.kept_rate, Decimal(totals.subtotal_cents),
+            t.amount_cents)
 
 
 def _applied_tax(totals: InvoiceTotals) -> dict:
     """The tax name and rate the invoice keeps (the rate as its tax line's quantity states it)."""
     t = totals.tax_rate
-    return {"tax_name": t.name, "tax_rate": to_decimal(t.rate, 12)} if t else {"tax_name": None, "tax_rate": None}
+    return {"tax_name": t.name, "tax_rate": t.kept_rate} if t else {"tax_name": None, "tax_rate": None}
 
 
-def write_invoices(engine: sa.Engine, period: Period, force: bool = False) -> InvoicesResult:
+def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
+                   shard: Shard = WHOLE_MONTH) -> InvoicesResult:
+    """Invoice the shard's tenants for the period in one transaction (the module's rules)."""
     result = InvoicesResult()
-    with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
+    with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
                    failed_tenants(conn, period, ("usage", "quotes")))
-        for tenant_range in tenant_ranges(conn):
+        for tenant_range in tenant_ranges(conn, within=shard.tenants):
             _write_batch(conn, run, tenant_range, result)
-        replace_errors(conn, period, "invoices", result.errors)
+        replace_errors(conn, period, "invoices", result.errors, shard.tenants)
         if result.lines_written:
             i = tenant_invoices
             refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
                                tenant_invoice_lines.c.invoice_id)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
-            append_month_end_events(conn, period.start, run.now)
+            append_month_end_events(conn, period.start, run.now, shard.tenants)
     return result
 
 
@@ -204,5 +211,5 @@ def _write_batch(conn: sa.Connection, run: _Run, tenant_range: TenantRange, resu
         result.lines_written += conn.execute(_copy_quote_lines(period, tenant_range)).rowcount
         tax_lines = [_tax_line(ids[tenant], n + 1, t) for tenant, (t, n) in totals.items()
                      if tenant in ids and t.tax_line]
-        bulk_insert(conn, tenant_invoice_lines, tax_lines)
+        bulk_insert(conn, tenant_invoice_lines, tax_lines, _TAX_LINE_COLUMNS)
         result.lines_written += len(tax_lines)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.schema import do_inventory_observations, metered_resources
 
+from .usage import may_matter
+
 STALE_HOURS = 2
 STALE_AFTER = timedelta(hours=STALE_HOURS)
 
@@ -24,12 +26,14 @@ def latest_observation(conn: sa.Connection) -> datetime | None:
 
 def stale_open_intervals(conn: sa.Connection, period: Period, now: datetime | None = None) -> list[sa.Row]:
     """Open intervals billed to a deployment in `period` whose resource was last seen more than
-    STALE_AFTER before the period ended (or before now, while it has not)."""
+    STALE_AFTER before the period ended (or before now, while it has not). Read through the
+    usage stage's index of intervals that may matter to the month, not the closed history."""
     m = metered_resources
     cutoff = min(period.end_at, now or datetime.now(timezone.utc)) - STALE_AFTER
     return conn.execute(
         sa.select(m.c.resource_kind, m.c.resource_id, m.c.deployment_id, m.c.last_seen_at)
-        .where(m.c.ended_at.is_(None), m.c.deployment_id.is_not(None), m.c.started_at < period.end_at,
+        .where(may_matter(period), m.c.ended_at.is_(None), m.c.deployment_id.is_not(None),
+               m.c.started_at < period.end_at,
                m.c.last_seen_at < cutoff)
         .order_by(m.c.last_seen_at, m.c.resource_kind, m.c.resource_id)).all()
 

@@ -21,12 +21,13 @@ from arcadia_pipelines.billing.invoice import one_currency
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
-from arcadia_pipelines.billing.quote import SubscriptionQuote, SubscriptionTerms, quote_subscription
+from arcadia_pipelines.billing.quote import QuoteLine, SubscriptionQuote, SubscriptionTerms, quote_subscription
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, deployment_usage
-from arcadia_pipelines.warehouse.sqlfuncs import refresh_statistics
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, refresh_statistics, row_encoder
 
 from .billing_errors_store import failed_tenants, replace_errors
+from .shards import WHOLE_MONTH, Shard
 from .stage import month_end_stage
 from .write_behind import WriteBehind
 
@@ -53,7 +54,7 @@ def _read_batch(conn: sa.Connection, period: Period, tenant_range: TenantRange) 
     usage: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for subscription_id, meter, quantity in conn.execute(
             sa.select(u.c.subscription_id, u.c.meter, u.c.quantity)
-            .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))):
+            .where(u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id))).all():  # all: one fetch
         usage[subscription_id][meter] = quantity
     return _Batch(usage, billed_terms(conn, period, tenant_range))
 
@@ -89,35 +90,78 @@ def quote_tenants(batch: _Batch, period: Period, book: PriceBook,
 
 # Small batches: while one is inserted (on the write-behind thread) the next is quoted.
 QUOTE_BATCH_TENANTS = 1000
-QUOTE_COLUMNS = ("period_start", "subscription_id", "line_no", "tenant_id", "deployment_id", "window_start",
-                 "window_end", "kind", "resource_kind", "meter", "description", "quantity", "unit_price_cents",
-                 "amount_cents", "currency")
+
+# A `deployment_quotes` row is four pieces, each encoded once per distinct value (row_encoder):
+# the window's (with period and currency: most subscriptions share one), the subscription's, the
+# line's (the quote engine hands out one line object per price, proration and usage) and its number.
+_WINDOW_COLUMNS = ("period_start", "window_start", "window_end", "currency")
+_SUBSCRIPTION_COLUMNS = ("subscription_id", "tenant_id", "deployment_id")
+_LINE_COLUMNS = ("kind", "resource_kind", "meter", "description", "quantity", "unit_price_cents", "amount_cents")
+QUOTE_COLUMNS = (*_WINDOW_COLUMNS, *_SUBSCRIPTION_COLUMNS, *_LINE_COLUMNS, "line_no")
+_PIECES_KEPT = 50_000  # encoded windows or lines remembered before starting afresh: memory stays flat
 
 
-def quote_rows(period: Period, quote: SubscriptionQuote) -> list[tuple]:
-    """The quote's `deployment_quotes` rows, values in QUOTE_COLUMNS order."""
-    sub, start, end = quote.subscription, quote.window.start_at, quote.window.end_at
-    return [(period.start, sub.id, n, sub.tenant_id, sub.deployment_id, start, end, line.kind, line.resource_kind,
-             line.meter, line.description, to_decimal(line.quantity), to_decimal(line.unit_price_cents, 12),
-             line.amount_cents, quote.currency)
-            for n, line in enumerate(quote.lines, start=1)]
+class QuoteRows:
+    """Quotes as encoded `deployment_quotes` rows (QUOTE_COLUMNS) for `bulk_insert_encoded`."""
+
+    def __init__(self, conn: sa.Connection, period: Period):
+        self._period = period
+        self._encode_window, self._encode_subscription, self._encode_line, self._encode_number = (
+            row_encoder(conn, deployment_quotes, columns)
+            for columns in (_WINDOW_COLUMNS, _SUBSCRIPTION_COLUMNS, _LINE_COLUMNS, ("line_no",)))
+        self._windows: dict[tuple, tuple] = {}
+        self._lines: dict[int, tuple[QuoteLine, tuple]] = {}  # by id; the line is kept so its id is not reused
+        self._numbers: list[tuple] = []
+
+    def rows(self, quote: SubscriptionQuote) -> list[tuple]:
+        sub = quote.subscription
+        head = self._window(quote) + self._encode_subscription((sub.id, sub.tenant_id, sub.deployment_id))
+        return [head + self._line(line) + self._number(n) for n, line in enumerate(quote.lines, start=1)]
+
+    def _window(self, quote: SubscriptionQuote) -> tuple:
+        key = (quote.window.start_at, quote.window.end_at, quote.currency)
+        piece = self._windows.get(key)
+        if piece is None:
+            if len(self._windows) >= _PIECES_KEPT:
+                self._windows.clear()
+            piece = self._windows[key] = self._encode_window((self._period.start, *key))
+        return piece
+
+    def _line(self, line: QuoteLine) -> tuple:
+        found = self._lines.get(id(line))
+        if found is None:
+            if len(self._lines) >= _PIECES_KEPT:
+                self._lines.clear()
+            found = self._lines[id(line)] = (line, self._encode_line((
+                line.kind, line.resource_kind, line.meter, line.description, to_decimal(line.quantity),
+                to_decimal(line.unit_price_cents, 12), line.amount_cents)))
+        return found[1]
+
+    def _number(self, n: int) -> tuple:
+        while len(self._numbers) < n:
+            self._numbers.append(self._encode_number((len(self._numbers) + 1,)))
+        return self._numbers[n - 1]
 
 
-def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
-    """Replace the period's quotes in one transaction."""
+def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -> QuotesResult:
+    """Replace the period's quotes for the shard's tenants in one transaction."""
     result = QuotesResult()
     amounts = result.amount_cents_by_currency
-    with month_end_stage(engine, period_start=period.start, heavy=True) as conn:
+    q = deployment_quotes
+    with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
-        conn.execute(sa.delete(deployment_quotes).where(deployment_quotes.c.period_start == period.start))
-        ranges = list(tenant_ranges(conn, QUOTE_BATCH_TENANTS))
+        conn.execute(sa.delete(q).where(q.c.period_start == period.start, *shard.tenants.where(q.c.tenant_id)))
+        ranges = list(tenant_ranges(conn, QUOTE_BATCH_TENANTS, within=shard.tenants))
         batch = _read_batch(conn, period, ranges[0])
-        with WriteBehind(conn) as writer:
+        encoded = QuoteRows(conn, period)
+        with WriteBehind(conn, insert=bulk_insert_encoded) as writer:
             for next_range in [*ranges[1:], None]:
                 rows = []
                 for _, quotes, errors in quote_tenants(batch, period, book, skip):
-                    rows += [row for q in quotes for row in quote_rows(period, q)]
+                    for quote in quotes:
+                        rows += encoded.rows(quote)
+                        amounts[quote.currency] = amounts.get(quote.currency, 0) + quote.subtotal_cents
                     result.errors += errors
                     result.tenants += bool(quotes)
                     result.subscriptions += len(quotes)
@@ -125,9 +169,6 @@ def write_quotes(engine: sa.Engine, period: Period) -> QuotesResult:
                 batch = _read_batch(conn, period, next_range) if next_range else None
                 writer.write(deployment_quotes, rows, QUOTE_COLUMNS)
                 result.rows += len(rows)
-                for *_, amount, currency in rows:
-                    amounts[currency] = amounts.get(currency, 0) + amount
-        replace_errors(conn, period, "quotes", result.errors)
-        q = deployment_quotes
+        replace_errors(conn, period, "quotes", result.errors, shard.tenants)
         refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
     return result

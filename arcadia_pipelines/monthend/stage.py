@@ -9,25 +9,31 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.sqlfuncs import allow_large_sorts, lock_partition
+from arcadia_pipelines.warehouse.sqlfuncs import allow_large_sorts, lock_partition, lock_pieces
 
 from .gcpause import cyclic_gc_paused
+from .shards import Shard
 
 # The three invoicing stages of one month take turns under one lock, so no stage reads another
 # run's half-written upstream (each stage is one transaction; runs of one month may overlap).
+# A stage writing one shard of the month takes it for the shard's pieces only.
 MONTH_END_LOCK = "monthly_invoicing"
 
 
 @contextmanager
 def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start: date | None = None, *,
-                    heavy: bool = False) -> Iterator[sa.Connection]:
-    """A connection in one transaction holding `lock` (per month when `period_start` is given).
-    `heavy` stages work through hundreds of thousands of rows: GC paused, large sorts in memory."""
+                    heavy: bool = False, shard: Shard | None = None) -> Iterator[sa.Connection]:
+    """A connection in one transaction holding `lock` (per month when `period_start` is given;
+    for `shard`, on the month's pieces of that shard). `heavy` stages work through hundreds of
+    thousands of rows: GC paused, large sorts in memory."""
     with ExitStack() as stack:
         if heavy:
             stack.enter_context(cyclic_gc_paused())
         conn = stack.enter_context(engine.begin())
-        lock_partition(conn, lock, period_start)
+        if shard is not None:
+            lock_pieces(conn, lock, period_start, shard.pieces)
+        else:
+            lock_partition(conn, lock, period_start)
         if heavy:
             allow_large_sorts(conn)
         yield conn

@@ -10,7 +10,7 @@ the connection, only Python objects.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -18,15 +18,17 @@ from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert
 
 
 class WriteBehind:
-    def __init__(self, conn: sa.Connection):
+    def __init__(self, conn: sa.Connection, insert: Callable = bulk_insert):
+        """`insert(conn, table, rows, columns)` writes a batch: bulk_insert, or bulk_insert_encoded."""
         self._conn = conn
+        self._insert = insert
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arcadia-bulk-insert")
         self._pending: Future | None = None
 
     def write(self, table: sa.Table, rows: Sequence[tuple], columns: Sequence[str]) -> None:
         """Start inserting `rows` (after any earlier write has finished); returns at once."""
         self.wait()
-        self._pending = self._thread.submit(bulk_insert, self._conn, table, rows, columns)
+        self._pending = self._thread.submit(self._insert, self._conn, table, rows, columns)
 
     def wait(self) -> None:
         """Block until the connection is free again; re-raises the write's error."""

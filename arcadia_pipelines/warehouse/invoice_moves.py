@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.lifecycle import MOVES, Move, MoveNotAllowed, check_move, due_at, invoice_number
 
+from .reads import TenantRange
 from .schema import credit_notes, invoice_events, invoice_number_sequence, tenant_invoices, tenants
 
 _EVENT_COLUMNS = ["invoice_id", "tenant_id", "kind", "occurred_at", "status", "number", "currency", "total_cents"]
@@ -95,10 +96,13 @@ def apply_move(conn: sa.Connection, invoice_id: int, move: Move | str, now: date
     return values
 
 
-def append_month_end_events(conn: sa.Connection, period_start: date, now: datetime) -> int:
+def append_month_end_events(conn: sa.Connection, period_start: date, now: datetime,
+                            tenant_range: TenantRange = TenantRange()) -> int:
     """The `created` and `recomputed` events of the drafts a month-end stage wrote at `now` (their
-    `updated_at`), in one statement at the end of its transaction; returns how many."""
+    `updated_at`) for the tenants in `tenant_range`, in one statement at the end of its
+    transaction; returns how many."""
     i = tenant_invoices
     lock_event_order(conn)
     kind = sa.case((i.c.created_at == i.c.updated_at, "created"), else_="recomputed")
-    return _append_events(conn, kind, i.c.period_start == period_start, i.c.updated_at == now, i.c.status == "draft")
+    return _append_events(conn, kind, i.c.period_start == period_start, i.c.updated_at == now, i.c.status == "draft",
+                          *tenant_range.where(i.c.tenant_id))

@@ -102,16 +102,19 @@ class TenantRange:
                ([tenant_id <= self.upto] if self.upto is not None else [])
 
 
-def tenant_ranges(conn: sa.Connection, size: int = BATCH_TENANTS) -> Iterator[TenantRange]:
-    """Consecutive ranges of `size` tenants each (the last one open), so a stage can work on a
-    batch of tenants at a time in memory that does not grow with their number."""
-    after = None
+def tenant_ranges(conn: sa.Connection, size: int = BATCH_TENANTS,
+                  within: TenantRange = TenantRange()) -> Iterator[TenantRange]:
+    """Consecutive ranges of `size` tenants each covering `within` (the last one ends where it
+    ends), so a stage can work on a batch of tenants at a time in memory that does not grow with
+    their number."""
+    after = within.after
     while True:
-        upto = conn.scalar(sa.select(tenants.c.id).where(*TenantRange(after).where(tenants.c.id))
+        upto = conn.scalar(sa.select(tenants.c.id).where(*TenantRange(after, within.upto).where(tenants.c.id))
                            .order_by(tenants.c.id).offset(size - 1).limit(1))
-        yield TenantRange(after, upto)
-        if upto is None:
+        if upto is None or upto == within.upto:
+            yield TenantRange(after, within.upto)
             return
+        yield TenantRange(after, upto)
         after = upto
 
 
@@ -143,7 +146,7 @@ def billed_terms(conn: sa.Connection, period: Period,
     rows = conn.execute(billed.with_only_columns(
         s.c.id, s.c.tenant_id, s.c.deployment_id, s.c.plan_code, s.c.status, s.c.started_at, s.c.ended_at,
         deployments.c.tenant_id, a.c.addon_code, a.c.quantity)
-        .where(*tenant_range.where(s.c.tenant_id)).order_by(s.c.tenant_id, s.c.id, a.c.addon_code))
+        .where(*tenant_range.where(s.c.tenant_id)).order_by(s.c.tenant_id, s.c.id, a.c.addon_code)).all()
     billed_list = []
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *more = group

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .column_docs import describe
+from .sqlfuncs import relevant_until
 from .types import ExactDecimal, UtcDateTime
 
 metadata = sa.MetaData(naming_convention={
@@ -129,6 +130,12 @@ metered_resources = sa.Table(
     _col("last_seen_at", UtcDateTime),
     sa.Index("ix_metered_resources_deployment", "deployment_id", "resource_kind", "started_at"),
 )
+# The intervals that can matter to a month (monthend/usage.py `may_matter`) without the closed
+# history of the months before it (migration 0011): a range of one index, hashed against the
+# month's subscriptions (PostgreSQL), or a range per deployment, for nested loops (SQLite).
+_relevant_until = relevant_until(metered_resources.c.started_at, metered_resources.c.ended_at)
+sa.Index("ix_metered_resources_relevant_until", _relevant_until)
+sa.Index("ix_metered_resources_deployment_relevant_until", metered_resources.c.deployment_id, _relevant_until)
 
 # One row per `do_inventory` observation: freshness is measured here, so an account with no
 # resources still counts as observed.

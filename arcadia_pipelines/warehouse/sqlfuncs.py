@@ -8,7 +8,7 @@ import zlib
 from datetime import date
 from itertools import islice
 from operator import itemgetter
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -57,6 +57,38 @@ def _epoch_us_sqlite(element, compiler, **kw):
             f"ELSE {seconds(col)} * 1000000 END)")
 
 
+FOREVER_US = 2**63 - 1
+
+
+class relevant_until(FunctionElement):
+    """Epoch microseconds up to which a lifetime interval (started_at, ended_at) can matter: the
+    later of its two timestamps; FOREVER_US while it is open or when either may be unreadable
+    (what `epoch_us` cannot read). No window starting after that can overlap it or be judged by
+    its start. Deterministic (IMMUTABLE on PostgreSQL: no EXTRACT from a timestamptz), so indexable."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(relevant_until, "postgresql")
+def _relevant_until_pg(element, compiler, **kw):
+    # readable with a day's margin on either side of epoch_us's bounds (they are in the session's
+    # time zone); a timestamptz difference is exact (days and microseconds, no months)
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    last = f"GREATEST({start}, {end})"
+    return (f"COALESCE(CASE WHEN {end} IS NOT NULL AND LEAST({start}, {end}) > TIMESTAMPTZ '0001-01-03 00:00:00+00' "
+            f"AND {last} < TIMESTAMPTZ '9999-12-29 00:00:00+00' "
+            f"THEN CAST(EXTRACT(EPOCH FROM {last} - TIMESTAMPTZ '1970-01-01 00:00:00+00') * 1000000 AS BIGINT) "
+            f"END, {FOREVER_US})")
+
+
+@compiles(relevant_until, "sqlite")
+def _relevant_until_sqlite(element, compiler, **kw):
+    # max() of several arguments is NULL when any is: open, or unreadable
+    start, end = (compiler.process(epoch_us(c), **kw) for c in element.clauses)
+    return f"coalesce(max({start}, {end}), {FOREVER_US})"
+
+
 class greatest(FunctionElement):
     inherit_cache = True
 
@@ -94,6 +126,17 @@ def lock_partition(conn: sa.Connection, name: str, period_start: date | None = N
         key = period_start.year * 100 + period_start.month if period_start else 0
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:a, :b)"),
                      {"a": zlib.crc32(name.encode()) & 0x7FFFFFFF, "b": key})
+
+
+def lock_pieces(conn: sa.Connection, name: str, period_start: date, pieces: range) -> None:
+    """Serialize writers of the same pieces of one partition until the transaction ends, taking
+    the pieces' locks in ascending order (so writers of overlapping pieces cannot deadlock).
+    SQLite: the transaction already holds the database's write lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT count(pg_advisory_xact_lock(CAST(:a AS integer), p)) "
+                             "FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS p"),
+                     {"a": zlib.crc32(f"{name}/{period_start:%Y-%m}".encode()) & 0x7FFFFFFF,
+                      "lo": pieces.start, "hi": pieces.stop - 1})
 
 
 def allow_large_sorts(conn: sa.Connection) -> None:
@@ -139,10 +182,21 @@ def _by_value(column: sa.Column) -> bool:
         return False
 
 
-def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], dialect: sa.Dialect,
-                 render: Callable | None) -> Iterator[tuple]:
-    """The rows (values in `names` order) as tuples of what the driver takes: each value
-    through its column type's bind processing, then `render`.
+def _converter(column: sa.Column, dialect: sa.Dialect, render: Callable | None) -> Callable | None:
+    """value -> what the driver takes: the column type's bind processing, then `render`; None when
+    the value is taken as it is."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process and render:
+        return lambda v: render(process(v))
+    return process or render
+
+
+def _render(dialect: sa.Dialect) -> Callable | None:
+    return _copy_text if dialect.driver == "psycopg" else None
+
+
+def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], dialect: sa.Dialect) -> Iterator[tuple]:
+    """The rows (values in `names` order) as tuples of what the driver takes (see _converter).
 
     Column by column, each distinct value is converted once and the rest is done by map and zip:
     a month-end writes the same few moments, prices and kinds over and over, and per-value
@@ -150,15 +204,34 @@ def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], diale
     columns = list(zip(*rows))
     for i, name in enumerate(names):
         column = table.c[name]
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is None and render is None:
+        convert = _converter(column, dialect, _render(dialect))
+        if convert is None:
             continue
-        convert = (lambda v: render(process(v))) if process and render else process or render
         # distinct by value, or by type and text where equal values bind apart (0.1 must still fail)
         keys = columns[i] if _by_value(column) else list(zip(map(type, columns[i]), map(str, columns[i])))
         done = {k: convert(v) for k, v in dict(zip(keys, columns[i])).items()}
         columns[i] = map(done.__getitem__, keys)
     return zip(*columns)
+
+
+_FAST_DRIVERS = ("psycopg", "pysqlite")
+
+
+def row_encoder(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> Callable[[Sequence], tuple]:
+    """values of `columns` -> a piece of a row for `bulk_insert_encoded`, each value converted as
+    `bulk_insert` converts it. A caller whose rows repeat groups of values (a subscription's on
+    each of its lines) encodes each group once and makes a row by adding pieces (tuples)."""
+    dialect = conn.dialect
+    if dialect.driver not in _FAST_DRIVERS:
+        return tuple
+    converters = [_converter(table.c[name], dialect, _render(dialect)) or _as_is for name in columns]
+    if dialect.driver == "psycopg":  # a piece is one text: its values as a COPY line has them
+        return lambda values: ("\t".join([convert(v) for convert, v in zip(converters, values)]),)
+    return lambda values: tuple([convert(v) for convert, v in zip(converters, values)])
+
+
+def _as_is(value):
+    return value
 
 
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Sequence[tuple],
@@ -175,8 +248,20 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
     if columns is None:
         columns = list(rows[0])
         rows = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    if conn.dialect.driver in _FAST_DRIVERS:
+        rows = _driver_rows(table, columns, rows, conn.dialect)
+    _insert_encoded(conn, table, rows, columns)
+
+
+def bulk_insert_encoded(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple], columns: Sequence[str]) -> None:
+    """`bulk_insert` of rows made of `row_encoder` pieces whose columns, in order, are `columns`."""
+    if rows:
+        _insert_encoded(conn, table, rows, columns)
+
+
+def _insert_encoded(conn: sa.Connection, table: sa.Table, rows: Iterable[tuple], columns: Sequence[str]) -> None:
     dialect = conn.dialect
-    if dialect.driver not in ("psycopg", "pysqlite"):
+    if dialect.driver not in _FAST_DRIVERS:
         conn.execute(sa.insert(table), [dict(zip(columns, r)) for r in rows])
         return
     into = f"{dialect.identifier_preparer.format_table(table)} " \
@@ -184,11 +269,10 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
     cursor = conn.connection.cursor()
     try:
         if dialect.driver == "psycopg":
-            text = "".join("\t".join(values) + "\n" for values in _driver_rows(table, columns, rows, dialect, _copy_text))
             with cursor.copy(f"COPY {into} FROM STDIN") as copy:
-                copy.write(text)
+                copy.write("\n".join(map("\t".join, rows)) + "\n")
         else:
-            _insert_sqlite(cursor, into, len(columns), _driver_rows(table, columns, rows, dialect, None))
+            _insert_sqlite(cursor, into, len(columns), iter(rows))
     finally:
         cursor.close()
 

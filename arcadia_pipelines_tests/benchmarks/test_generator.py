@@ -1,9 +1,12 @@
 """The benchmark's synthetic warehouse keeps its shape, and a rollup over it adds up."""
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.warehouse import reads
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import rows
 from arcadia_pipelines_tests.monthend.rollup import rollup
@@ -54,3 +57,65 @@ def test_a_rollup_over_it_invoices_every_tenant_and_adds_up(world, monkeypatch):
     kinds = {ln["kind"] for ln in lines}
     assert kinds == {"plan_base", "addon", "overage", "tax"}
     assert len(rows(world, t.deployment_usage)) == 2 * 2 * TENANTS   # a droplet and a volume meter each
+
+
+def test_history_puts_about_ten_closed_intervals_per_current_one_before_april(engine, warehouse_url):
+    """24 months of history: about 10 rows per current interval, valid, all closed by April 1st
+    (some exactly then), resized and replaced droplets, and a few cancelled subscriptions."""
+    world, m, s = engine, t.metered_resources, t.subscriptions
+    shape = generate(warehouse_url, TENANTS, history_months=24)
+    history = m.c.ended_at <= PERIOD.start_at
+    current = sa.or_(m.c.ended_at.is_(None), m.c.ended_at > PERIOD.start_at)
+    assert count(world, m, history) == shape.history_intervals == 10 * count(world, m, current) == 2000
+    assert count(world, m, m.c.ended_at == PERIOD.start_at) > 0      # the edge: ends exactly as April starts
+    assert count(world, m, history, m.c.ended_at <= m.c.started_at) == 0
+    assert count(world, m, history, m.c.started_at < datetime(2024, 4, 1, tzinfo=timezone.utc)) == 0
+    with world.connect() as c:
+        resized = c.scalar(sa.select(sa.func.count(sa.distinct(m.c.size_slug))).where(history))
+        replaced = c.scalar(sa.select(sa.func.count()).where(history, m.c.resource_id.like("%.%")))
+    assert resized == 4 and replaced > 0
+    closed = s.c.status == "cancelled"
+    assert count(world, s, closed) == shape.closed_subscriptions == 4          # 1 deployment in 10
+    assert count(world, s, closed, s.c.ended_at > PERIOD.start_at) == 0
+    assert shape == expected_shape(TENANTS, 24) and expected_shape(TENANTS, 12).history_intervals == 1000
+
+
+def _april(url):
+    """April's source rows, and every output row of April from the stages run directly (without
+    generated ids and times)."""
+    engine = create_warehouse_engine(url)
+    try:
+        rollup(engine, PERIOD)
+        inv, lines = t.tenant_invoices, t.tenant_invoice_lines
+        with engine.connect() as c:
+            def rows_of(query):
+                return sorted(tuple(map(str, r)) for r in c.execute(query))
+
+            m, s = t.metered_resources, t.subscriptions
+            return {
+                "intervals": rows_of(sa.select(m).where(sa.or_(m.c.ended_at.is_(None),
+                                                                m.c.ended_at > PERIOD.start_at))),
+                "subscriptions": rows_of(sa.select(s).where(s.c.status == "active")),
+                "usage": rows_of(sa.select(t.deployment_usage)),
+                "evidence": rows_of(sa.select(t.usage_evidence)),
+                "quotes": rows_of(sa.select(t.deployment_quotes)),
+                "invoices": rows_of(sa.select(*(col for col in inv.c if col.name not in ("id", "created_at",
+                                                                                           "updated_at")))),
+                "lines": rows_of(sa.select(inv.c.tenant_id, *(col for col in lines.c if col.name not in
+                                                              ("id", "invoice_id"))).join_from(lines, inv)),
+                "errors": rows_of(sa.select(t.billing_errors.c.tenant_id, t.billing_errors.c.rule)),
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_history_does_not_change_april(backend, tmp_path, request):
+    months = {}
+    for history in (0, 24):
+        url = f"sqlite:///{tmp_path / f'h{history}.db'}" if backend == "sqlite" else \
+            request.getfixturevalue("pg_admin")(f"bench_h{history}")
+        generate(url, TENANTS, history_months=history)
+        months[history] = _april(url)
+    assert months[24] == months[0]
+    assert len(months[0]["invoices"]) == TENANTS and months[0]["errors"] == []

@@ -61,7 +61,7 @@ def test_a_bad_tenant_fails_the_run_after_everyone_else_is_invoiced(engine, inst
     result = run(instance)
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
-    assert failure.step_key == "tenant_invoices"
+    assert failure.step_key == "tenant_invoices.report_invoices"
     description = failure.step_failure_data.user_failure_data.description
     assert "1 tenant(s) got no invoice" in description
     assert "tenant broken, subscription sb: unknown_addon_version: addon 'nope'" in description

@@ -16,8 +16,8 @@ CHECK = dg.AssetCheckKey(dg.AssetKey("deployment_usage"), "usage_matches_its_evi
 
 def check_alone(instance):
     """The check on its own for April, as "Execute" on the check in the UI does."""
-    job = dg.define_asset_job("check_only", selection=dg.AssetSelection.checks(checks.usage_matches_its_evidence))
-    alone = dg.Definitions(assets=[assets.deployment_usage], asset_checks=[checks.usage_matches_its_evidence],
+    job = dg.define_asset_job("check_only", selection=dg.AssetSelection.checks(CHECK))
+    alone = dg.Definitions(assets=[assets.deployment_usage], asset_checks=[checks.usage_checks],
                            jobs=[job], resources={"warehouse": WarehouseResource()})
     result = alone.resolve_job_def("check_only").execute_in_process(
         tags={"dagster/partition": "2026-04-01"}, instance=instance, raise_on_error=False)

@@ -15,6 +15,7 @@ from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.demo.seed import seed
 from arcadia_pipelines.explain import invoice_lines, invoice_row, line_usage
 from arcadia_pipelines.monthend import audits
+from arcadia_pipelines.monthend.usage import write_usage
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World, at, rows
 from benchmarks.generate import PERIOD, generate
@@ -64,6 +65,15 @@ def test_the_worked_example_is_three_droplets_of_720_hours(engine):
     assert {(r["window_start"], r["window_end"], r["meter"], r["tenant_id"]) for r in evidence} == {
         (at(2026, 4, 1), at(2026, 5, 1), "droplet_hours", "pilot")}
     assert overage_lines_add_up(engine) == 1
+
+
+def test_the_usage_result_counts_what_was_written(engine):
+    """The evidence row count comes from the database on both (Python's sqlite3 has none for WITH …)."""
+    World(engine).worked_example()
+    result = write_usage(engine, APRIL)
+    assert (result.evidence_rows, result.rows, result.subscriptions) == (3, 1, 1)
+    assert result.by_meter == {"droplet_hours": Decimal(2160)}
+    assert len(rows(engine, t.usage_evidence)) == 3
 
 
 def test_every_overage_line_of_the_demo_is_its_evidence(engine):

@@ -3,6 +3,7 @@
 import threading
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -16,10 +17,24 @@ from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.monthend.rollup import rollup
 
 
+# Alembic cannot compare indexes on expressions (SQLite's cannot be reflected; PostgreSQL shows a
+# CASE on several lines, which its comparison keeps apart): they are checked by name here, and by
+# the usage tests' EXPLAIN, which finds them only when the expression is the queries' own.
+EXPRESSION_INDEXES = {i.name for table in t.metadata.tables.values() for i in table.indexes
+                      if any(not isinstance(e, sa.Column) for e in i.expressions)}
+
+
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrations_build_exactly_the_schema_the_code_uses(engine):
+    def compared(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
     with engine.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c), t.metadata)
+        diff = compare_metadata(MigrationContext.configure(c, opts={"include_object": compared}), t.metadata)
+        indexes = set(c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'" if c.dialect.name
+                                         == "sqlite" else "SELECT indexname FROM pg_indexes").scalars())
     assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == VERSION_TABLE)] == []
+    assert EXPRESSION_INDEXES and EXPRESSION_INDEXES <= indexes
     assert upgrade(engine) == upgrade(engine)  # idempotent
     [gst] = rows(engine, t.tax_rates)
     assert (gst["country"], gst["name"], gst["rate"], str(gst["effective_from"])) == (

@@ -6,7 +6,7 @@ from datetime import timedelta
 import dagster as dg
 
 do_inventory_job = dg.define_asset_job(
-    "do_inventory_job", selection=["do_inventory"],
+    "do_inventory_job", selection=dg.AssetSelection.assets("do_inventory"),
     description="One observation of DigitalOcean's inventory into metered_resources.")
 
 
@@ -24,7 +24,7 @@ def do_inventory_hourly(context: dg.ScheduleEvaluationContext):
 
 # Partitions come from the assets (monthly).
 cloud_costs = dg.define_asset_job(
-    "cloud_costs", selection=["cloud_invoices", "cost_vs_revenue"],
+    "cloud_costs", selection=dg.AssetSelection.assets("cloud_invoices", "cost_vs_revenue"),
     description="DigitalOcean's bill for a month, then cost against revenue. Separate from monthly_invoicing, "
                 "which never waits for DigitalOcean.")
 

@@ -7,10 +7,15 @@ a named, per-tenant failure of the run.
 A check checks the months of its run: the month, or each month of a range. Run without a
 partition (the UI's "Execute all") it checks every month materialized so far; each result
 names its months. The checks themselves are not partitioned because Dagster cannot run a
-partitioned check in a run without a partition."""
+partitioned check in a run without a partition.
+
+The monthly checks of one asset run as one step on one connection (a step per check would add
+Dagster's per-step bookkeeping to every month-end run); each is still its own check, with its
+own name, severity and result, and can be executed alone."""
 
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any, Callable, NamedTuple
 
 import dagster as dg
 import sqlalchemy as sa
@@ -27,40 +32,37 @@ from ..resources import WarehouseResource
 from .assets import deployment_quotes, deployment_usage, tenant_invoices
 
 
-def _check(context, warehouse: WarehouseResource, table: sa.Table, audit, describe,
-           severity=dg.AssetCheckSeverity.ERROR):
-    found = []
-    with warehouse.engine.connect() as conn:
-        months = checked_periods(context, conn, table)
-        for period in months:
-            found += [(period.label, row) for row in audit(conn, period)]
+class Audit(NamedTuple):
+    """One monthly integrity check: `audit(conn, month)` returns the rows that break it."""
+
+    spec: dg.AssetCheckSpec
+    audit: Callable[[sa.Connection, Period], list]
+    describe: Callable[[Any], str]
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+
+
+def _result(check: Audit, conn: sa.Connection, months: list[Period]) -> dg.AssetCheckResult:
+    found = [(period.label, row) for period in months for row in check.audit(conn, period)]
     return dg.AssetCheckResult(
-        passed=not found, severity=severity,
+        asset_key=check.spec.asset_key, check_name=check.spec.name, passed=not found, severity=check.severity,
         metadata={"months": names(p.label for p in months), "violations": len(found),
-                  "examples": dg.MetadataValue.md("\n".join(f"- {p}: {describe(r)}" for p, r in found[:20])
+                  "examples": dg.MetadataValue.md("\n".join(f"- {p}: {check.describe(r)}" for p, r in found[:20])
                                                   or "none")})
 
 
-@dg.asset_check(asset=tenant_invoices, blocking=True,
-                description="Every invoice's lines sum to its subtotal and tax, and subtotal + tax = total.")
-def invoice_lines_add_up(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.tenant_invoices, audits.invoices_not_adding_up,
-                  lambda r: f"invoice {r.id} ({r.tenant_id}): lines {r.lines_subtotal} + tax {r.lines_tax}, "
-                            f"invoice {r.subtotal_cents} + {r.tax_cents} = {r.total_cents}")
+def _checks_of(table: sa.Table, checks: list[Audit]) -> dg.AssetChecksDefinition:
+    """The monthly checks of the asset stored in `table`, as one step; a run may select some of them."""
 
+    @dg.multi_asset_check(specs=[c.spec for c in checks], can_subset=True, name=f"{table.name}_checks")
+    def monthly_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        selected = context.selected_asset_check_keys
+        with warehouse.engine.connect() as conn:
+            months = checked_periods(context, conn, table)
+            for check in checks:
+                if check.spec.key in selected:
+                    yield _result(check, conn, months)
 
-@dg.asset_check(asset=tenant_invoices, blocking=True,
-                description="Exactly one invoice per tenant and month.")
-def one_invoice_per_tenant(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.tenant_invoices, audits.duplicate_invoices,
-                  lambda r: f"tenant {r.tenant_id} has {r.invoices} invoices")
-
-
-@dg.asset_check(asset=tenant_invoices, blocking=True,
-                description="Tax is round-half-up(subtotal x the country's rate for the month), or 0 without a rate.")
-def tax_follows_the_rule(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.tenant_invoices, audits.wrong_tax,
-                  lambda r: f"tenant {r[0]} charged {r[1]}, rule gives {r[2]}")
+    return monthly_checks
 
 
 def _bills_nobody(conn: sa.Connection, period: Period) -> list[str]:
@@ -68,29 +70,6 @@ def _bills_nobody(conn: sa.Connection, period: Period) -> list[str]:
     found = [conn.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.period_start == period.start))
              for table in (schema.tenant_invoices, schema.billing_errors)]
     return [] if any(found) else [period.label]
-
-
-@dg.asset_check(asset=tenant_invoices,
-                description="Warns when a month bills nobody: no invoice and no billing error (no billable "
-                            "subscription, or a warehouse without source data).")
-def month_bills_someone(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.tenant_invoices, _bills_nobody,
-                  lambda _: "billed nobody: no invoice and no billing error", severity=dg.AssetCheckSeverity.WARN)
-
-
-@dg.asset_check(asset=deployment_quotes,
-                description="Every billed subscription of a tenant without bad input produced quote lines.")
-def every_billed_subscription_is_quoted(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.deployment_quotes, audits.unquoted_subscriptions,
-                  lambda r: f"subscription {r.id} of {r.tenant_id} has no quote lines",
-                  severity=dg.AssetCheckSeverity.WARN)
-
-
-@dg.asset_check(asset=deployment_usage, description="No negative metered quantity.")
-def usage_is_not_negative(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.deployment_usage, audits.negative_usage,
-                  lambda r: f"{r.meter} of subscription {r.subscription_id} ({r.tenant_id}) is {r.quantity}",
-                  severity=dg.AssetCheckSeverity.WARN)
 
 
 def _evidence_mismatch(r: audits.EvidenceMismatch) -> str:
@@ -106,11 +85,46 @@ def _evidence_mismatch(r: audits.EvidenceMismatch) -> str:
     return f"{who}: usage {num(r.usage)}, its {r.evidence_rows} evidence row(s) sum to {num(r.evidence)}"
 
 
-@dg.asset_check(asset=deployment_usage, blocking=True,
-                description="Each subscription's usage of each meter is exactly the sum of its usage_evidence rows "
-                            "(the metered intervals behind it), and no evidence is without usage.")
-def usage_matches_its_evidence(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return _check(context, warehouse, schema.deployment_usage, audits.usage_not_matching_evidence, _evidence_mismatch)
+usage_checks = _checks_of(schema.deployment_usage, [
+    Audit(dg.AssetCheckSpec("usage_is_not_negative", asset=deployment_usage,
+                            description="No negative metered quantity."),
+          audits.negative_usage,
+          lambda r: f"{r.meter} of subscription {r.subscription_id} ({r.tenant_id}) is {r.quantity}",
+          dg.AssetCheckSeverity.WARN),
+    Audit(dg.AssetCheckSpec("usage_matches_its_evidence", asset=deployment_usage, blocking=True,
+                            description="Each subscription's usage of each meter is exactly the sum of its "
+                                        "usage_evidence rows (the metered intervals behind it), and no evidence is "
+                                        "without usage."),
+          audits.usage_not_matching_evidence, _evidence_mismatch),
+])
+
+quote_checks = _checks_of(schema.deployment_quotes, [
+    Audit(dg.AssetCheckSpec("every_billed_subscription_is_quoted", asset=deployment_quotes,
+                            description="Every billed subscription of a tenant without bad input produced quote "
+                                        "lines."),
+          audits.unquoted_subscriptions, lambda r: f"subscription {r.id} of {r.tenant_id} has no quote lines",
+          dg.AssetCheckSeverity.WARN),
+])
+
+invoice_checks = _checks_of(schema.tenant_invoices, [
+    Audit(dg.AssetCheckSpec("invoice_lines_add_up", asset=tenant_invoices, blocking=True,
+                            description="Every invoice's lines sum to its subtotal and tax, and subtotal + tax = "
+                                        "total."),
+          audits.invoices_not_adding_up,
+          lambda r: f"invoice {r.id} ({r.tenant_id}): lines {r.lines_subtotal} + tax {r.lines_tax}, "
+                    f"invoice {r.subtotal_cents} + {r.tax_cents} = {r.total_cents}"),
+    Audit(dg.AssetCheckSpec("one_invoice_per_tenant", asset=tenant_invoices, blocking=True,
+                            description="Exactly one invoice per tenant and month."),
+          audits.duplicate_invoices, lambda r: f"tenant {r.tenant_id} has {r.invoices} invoices"),
+    Audit(dg.AssetCheckSpec("tax_follows_the_rule", asset=tenant_invoices, blocking=True,
+                            description="Tax is round-half-up(subtotal x the country's rate for the month), or 0 "
+                                        "without a rate."),
+          audits.wrong_tax, lambda r: f"tenant {r[0]} charged {r[1]}, rule gives {r[2]}"),
+    Audit(dg.AssetCheckSpec("month_bills_someone", asset=tenant_invoices,
+                            description="Warns when a month bills nobody: no invoice and no billing error (no "
+                                        "billable subscription, or a warehouse without source data)."),
+          _bills_nobody, lambda _: "billed nobody: no invoice and no billing error", dg.AssetCheckSeverity.WARN),
+])
 
 
 def _drift_cells(d: InvoiceDrift) -> list[str]:

@@ -1,8 +1,13 @@
 import dagster as dg
 
+from .executors import step_executor
+
 # Recomputing a month to look for drift costs about as much as invoicing it, and right after the
 # month-end there is none: drift runs in its own job, daily, not inside every month-end run.
 DRIFT_CHECK = dg.AssetCheckKey(dg.AssetKey("tenant_invoices"), "invoices_match_current_data")
+
+# In the run's process by default; tenant shards in parallel steps on request (executors.py).
+STEP_EXECUTOR, STEP_EXECUTOR_DEFAULTS = step_executor()
 
 # Partitions come from the assets: monthly, a range of months in one run.
 monthly_invoicing = dg.define_asset_job(
@@ -10,6 +15,7 @@ monthly_invoicing = dg.define_asset_job(
     selection=dg.AssetSelection.assets("deployment_usage", "deployment_quotes", "tenant_invoices")
     - dg.AssetSelection.checks(DRIFT_CHECK),
     description="Invoices a month: usage -> quotes -> tenant invoices. Never waits for DigitalOcean's bill.",
+    executor_def=STEP_EXECUTOR, config=STEP_EXECUTOR_DEFAULTS,
 )
 
 monthly_invoicing_schedule = dg.build_schedule_from_partitioned_job(
