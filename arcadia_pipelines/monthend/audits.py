@@ -47,6 +47,11 @@ def duplicate_invoices(conn: sa.Connection, period: Period) -> list:
                         .having(sa.func.count() > 1)).all()
 
 
+# Every invoice of the month is judged in Python: read a batch at a time (a server-side cursor on
+# PostgreSQL), so a month of a million invoices is checked in constant memory.
+STREAMED_ROWS = 10_000
+
+
 class WrongTax(NamedTuple):
     tenant_id: str
     charged: int | str
@@ -87,8 +92,8 @@ def wrong_tax(conn: sa.Connection, period: Period) -> list[WrongTax]:
         return rates[key]
 
     wrong = []
-    for tenant, currency, subtotal, tax_cents, name, rate, country, lines, description, quantity in conn.execute(
-            _applied_tax_lines(period)).all():
+    for tenant, currency, subtotal, tax_cents, name, rate, country, lines, description, quantity in (
+            conn.execute(_applied_tax_lines(period).execution_options(yield_per=STREAMED_ROWS))):
         rule = invoice_totals(currency, subtotal, None if rate is None else applied_rate(country, name, rate))
         line = rule.tax_line
         stated = (lines, description, quantity, name)
