@@ -151,7 +151,7 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
         wanted = invoice_id(request.path_params["id"])
         with db.reads.connect() as conn:
             try:
-                notes = list_credit_notes(conn, wanted, None if who.is_admin else who.tenant_id)
+                notes = list_credit_notes(conn, wanted, who.scope)
             except InvoiceNotFound:
                 raise ApiError(404, "no such invoice") from None
         return JSONResponse({"data": [note_json(n) for n in notes]})
@@ -161,8 +161,7 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
         wanted = _note_id(request.path_params["id"])
         with db.reads.connect() as conn:
             try:
-                return JSONResponse({"data": note_json(get_credit_note(conn, wanted,
-                                                                       None if who.is_admin else who.tenant_id))})
+                return JSONResponse({"data": note_json(get_credit_note(conn, wanted, who.scope))})
             except CreditNoteNotFound:
                 raise ApiError(404, "no such credit note") from None
 
@@ -172,7 +171,7 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
             wanted = _note_id(request.path_params["id"])
             with db.reads.connect() as conn:
                 try:
-                    doc = load_credit_note_document(conn, wanted, None if who.is_admin else who.tenant_id)
+                    doc = load_credit_note_document(conn, wanted, who.scope)
                 except CreditNoteNotFound:
                     raise ApiError(404, "no such credit note") from None
             if extension == "csv":

@@ -42,7 +42,7 @@ def document_routes(db: ApiEngines) -> list[Route]:
             wanted = invoice_id(request.path_params["id"])
             with db.reads.connect() as conn:
                 try:
-                    doc = load_invoice_document(conn, wanted, None if who.is_admin else who.tenant_id)
+                    doc = load_invoice_document(conn, wanted, who.scope)
                 except InvoiceNotFound:
                     raise ApiError(404, "no such invoice") from None
             body, media_type = render(doc)

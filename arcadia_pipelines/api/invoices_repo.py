@@ -78,7 +78,7 @@ def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
     invoice is not (or no longer) in a status it may start from, so of two concurrent moves at most one wins."""
     with engine.begin() as conn:
         try:
-            apply_move(conn, invoice_id, name, datetime.now(timezone.utc), None if who.is_admin else who.tenant_id)
+            apply_move(conn, invoice_id, name, datetime.now(timezone.utc), who.scope)
         except InvoiceNotFound:
             raise ApiError(404, "no such invoice") from None
         except MoveNotAllowed as e:

@@ -38,6 +38,11 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == "platform_admin"
 
+    @property
+    def scope(self) -> str | None:
+        """The tenant the caller's reads and writes are limited to; None: every tenant (an admin)."""
+        return None if self.is_admin else self.tenant_id
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

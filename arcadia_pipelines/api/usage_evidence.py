@@ -30,7 +30,7 @@ def usage_routes(db: ApiEngines) -> list[Route]:
         who = principal(request, db.reads)
         wanted, line_id = invoice_id(request.path_params["id"]), _line_id(request.path_params["line_id"])
         with db.reads.connect() as conn:
-            invoice = invoice_row(conn, wanted, None if who.is_admin else who.tenant_id)
+            invoice = invoice_row(conn, wanted, who.scope)
             if invoice is None:
                 raise ApiError(404, "no such invoice")
             [line] = invoice_lines(conn, invoice.id, line_id) or [None]
