@@ -95,7 +95,8 @@ def suggest(conn, invoice_id: int) -> Suggestion:
                (f"  subtotal {format_cents(plan.subtotal_cents)}, {plan.tax_name or 'tax'} "
                 f"{format_cents(plan.tax_cents)}, total {money(plan.total_cents)}; balance after it "
                 f"{money(invoice.balance_cents - plan.total_cents)}")]
-    body = {"reason": reason, "lines": [{"line_id": c.line_id, "amount_cents": c.amount_cents} for c in credits]}
+    body = {"reason": reason, "purpose": "correction",
+            "lines": [{"line_id": c.line_id, "amount_cents": c.amount_cents} for c in credits]}
     return Suggestion(body, summary)
 
 

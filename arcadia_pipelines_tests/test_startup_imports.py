@@ -2,6 +2,7 @@
 some commands or assets need (Parquet, PDF, countries, DigitalOcean, the HTTP server) are imported
 where they are used, so that start-up stays cheap."""
 
+import os
 import subprocess
 import sys
 
@@ -18,3 +19,26 @@ def test_loading_the_definitions_and_the_cli_leaves_heavy_libraries_unimported()
                                 check=True).stdout.split())
     assert "dagster" in loaded
     assert loaded & ONLY_WHERE_USED == set()
+
+
+def test_the_step_forkserver_preloads_what_a_step_process_would_import(tmp_path):
+    """Each shard step's process is forked from a server that imported arcadia_pipelines.step_processes:
+    the instance's storage classes (named by its dagster.yaml) and a resolved repository are
+    already in memory, so opening the instance in the step imports next to nothing."""
+    probe = ("import sys, dagster as dg\n"
+             "import arcadia_pipelines.step_processes\n"
+             "before = set(sys.modules)\n"
+             "dg.DagsterInstance.get().dispose()\n"
+             "print(len(set(sys.modules) - before))\n")
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    imported_later = int(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                                        check=True).stdout)
+    cold = ("import sys, dagster as dg\n"
+            "import arcadia_pipelines.definitions\n"
+            "before = set(sys.modules)\n"
+            "dg.DagsterInstance.get().dispose()\n"
+            "print(len(set(sys.modules) - before))\n")
+    imported_cold = int(subprocess.run([sys.executable, "-c", cold], capture_output=True, text=True, env=env,
+                                       check=True).stdout)
+    assert imported_later < imported_cold / 4, (imported_later, imported_cold)

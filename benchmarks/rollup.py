@@ -1,5 +1,6 @@
-"""`arcadia-pipelines rollup` in a subprocess of its own: wall time and the peak RSS of its
-process tree (with shards, Dagster's multiprocess executor runs steps in child processes)."""
+"""`arcadia-pipelines rollup` in a subprocess of its own: wall time, the peak RSS of its process
+tree (with shards, Dagster's multiprocess executor runs steps in child processes) and the CPU time
+that tree and the local PostgreSQL server spent on it."""
 
 from __future__ import annotations
 
@@ -33,10 +34,16 @@ class Rollup:
     peak_mb: float  # the largest peak RSS of any one process of the run
     processes: int  # how many processes the run had (1 without shards)
     rows: int  # rows the run wrote: usage, quotes, invoices and their lines
+    cpu_seconds: float | None = None  # the process tree's and the local PostgreSQL server's CPU time
+
+    @property
+    def cores_busy(self) -> float | None:
+        """The cores the run kept busy on average: on this 2-core machine, how much room shards have."""
+        return None if self.cpu_seconds is None else self.cpu_seconds / self.seconds
 
 
-def rollup_command(shards: int) -> list[str]:
-    return [EXE, "rollup", "--period", PERIOD.label, *(["--shards", str(shards)] if shards > 1 else [])]
+def rollup_command(shards: int, exe: str = EXE) -> list[str]:
+    return [exe, "rollup", "--period", PERIOD.label, *(["--shards", str(shards)] if shards > 1 else [])]
 
 
 def shards_supported() -> bool:
@@ -45,42 +52,91 @@ def shards_supported() -> bool:
     return "--shards" in help_text
 
 
-def run_rollup(url: str, shards: int = 1) -> Rollup:
-    """One `monthly_invoicing` run for the benchmark month on a fresh Dagster instance."""
+def run_rollup(url: str, shards: int = 1, exe: str = EXE) -> Rollup:
+    """One `monthly_invoicing` run for the benchmark month on a fresh Dagster instance (`exe`: the
+    `arcadia-pipelines` of this checkout, or of another one to compare with)."""
     with tempfile.TemporaryDirectory(prefix="arcadia_bench_home_") as home:
         Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         env = {**os.environ, "DAGSTER_HOME": home, "ARCADIA_WAREHOUSE_URL": url}
         with open(Path(home, "out.log"), "w+") as out:
+            server_before = postgres_cpu_seconds() if url.startswith("postgresql") else 0.0
             start = time.perf_counter()
-            proc = subprocess.Popen(rollup_command(shards), env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(rollup_command(shards, exe), env=env, stdout=out, stderr=subprocess.STDOUT)
             peak = PeakRss(proc.pid)
             proc.wait()
             seconds = time.perf_counter() - start
             peak.join()
+            server_after = postgres_cpu_seconds() if url.startswith("postgresql") else 0.0
             out.seek(0)
             log = out.read()
     if proc.returncode != 0 or " created" not in log:
-        raise RollupFailed(f"`{' '.join(rollup_command(shards)[1:])}` failed (exit {proc.returncode}): "
+        raise RollupFailed(f"`{' '.join(rollup_command(shards, exe)[1:])}` failed (exit {proc.returncode}): "
                            f"{log[-2000:].strip()}")
-    return Rollup(seconds, peak.kb / 1024, len(peak.seen), written_rows(url))
+    cpu = None if server_before is None or server_after is None else peak.cpu_seconds + server_after - server_before
+    return Rollup(seconds, peak.kb / 1024, len(peak.seen), written_rows(url), cpu)
 
 
 class PeakRss(threading.Thread):
-    """Polls VmHWM (peak RSS since exec) of a process and of all its descendants until it exits,
-    keeping the largest. getrusage() would not do: on Linux a child's ru_maxrss starts from the
-    parent's RSS at fork time."""
+    """Polls VmHWM (peak RSS since exec) and CPU time of a process and of all its descendants until
+    it exits, keeping the largest peak and each process's last CPU time. getrusage() would not do:
+    on Linux a child's ru_maxrss starts from the parent's RSS at fork time, and a step process
+    forked by Dagster's forkserver is not reaped by the process we wait for."""
 
     def __init__(self, pid: int, every: float = 0.02):
         super().__init__(daemon=True)
         self.pid, self.every, self.kb, self.seen = pid, every, 0, {pid}
+        self._cpu: dict[int, float] = {}
         self.start()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
     def run(self) -> None:
         while _alive(self.pid):
             for pid in _tree(self.pid):
                 self.seen.add(pid)
                 self.kb = max(self.kb, _peak_kb(pid))
+                self._cpu[pid] = max(self._cpu.get(pid, 0.0), _own_cpu_seconds(pid) or 0.0)
             time.sleep(self.every)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name (field 3 onwards), or [] once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _own_cpu_seconds(pid: int) -> float | None:
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / _TICK if fields else None  # utime, stime
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of this machine's PostgreSQL server so far: its live processes' own, and what the
+    postmaster has reaped of backends that ended (cutime, cstime). None without a local server."""
+    total, found = 0.0, False
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        fields = _stat_fields(int(entry)) if _comm(int(entry)) == "postgres" else []
+        if fields:
+            found = True
+            total += sum(int(f) for f in fields[11:13]) / _TICK  # utime, stime
+            if _comm(int(fields[1])) != "postgres":  # the postmaster: its parent is not a postgres process
+                total += sum(int(f) for f in fields[13:15]) / _TICK  # cutime, cstime
+    return total if found else None
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _status(pid: int) -> list[str]:

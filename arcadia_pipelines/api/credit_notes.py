@@ -1,8 +1,9 @@
 """Credit notes over HTTP.
 
 `POST /api/v1/invoices/{id}/credit_notes` (platform_admin keys): body
-`{"reason": "...", "lines": [{"line_id": N, "amount_cents": M}, ...]}`, no `lines` = everything that
-remains creditable; 201 with the note. `GET /api/v1/invoices/{id}/credit_notes` and
+`{"reason": "...", "lines": [{"line_id": N, "amount_cents": M}, ...], "purpose": "correction"}`, no
+`lines` = everything that remains creditable, no `purpose` = a correction (`goodwill`: a concession
+that drift after invoicing leaves out); 201 with the note. `GET /api/v1/invoices/{id}/credit_notes` and
 `GET /api/v1/credit_notes/{id}` (and its `/pdf` and `/csv`), scoped like invoices (another tenant's
 is a 404). The rules are
 billing/credit_notes.py's; a note is made in one transaction on the moves engine, with the
@@ -49,7 +50,7 @@ from .keys import Principal
 from .params import MAX_ID, invoice_id
 
 MAX_BODY_BYTES = 64 * 1024
-BODY_KEYS, LINE_KEYS = ("reason", "lines"), ("line_id", "amount_cents")
+BODY_KEYS, LINE_KEYS = ("reason", "lines", "purpose"), ("line_id", "amount_cents")
 
 
 def _json_value(value):
@@ -95,19 +96,20 @@ def _whole(value: object) -> bool:
     return type(value) is int
 
 
-def parse_request(body: object) -> tuple[str, list[LineCredit] | None]:
-    """(reason, line credits or None for everything that remains); 400 for anything else."""
+def parse_request(body: object) -> tuple[str, list[LineCredit] | None, object]:
+    """(reason, line credits or None for everything that remains, purpose); 400 for anything else
+    (a purpose other than the core's is refused by the core, also a 400)."""
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object with reason and, optionally, lines", "invalid_json")
     unknown = sorted(set(body) - set(BODY_KEYS))
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0][:40]!r}; expected {', '.join(BODY_KEYS)}",
                        "invalid_credit_note")
-    reason, lines = body.get("reason"), body.get("lines")
+    reason, lines, purpose = body.get("reason"), body.get("lines"), body.get("purpose", "correction")
     if not isinstance(reason, str):
         raise ApiError(400, "reason is required: why the invoice is credited, as text", "invalid_credit_note")
     if lines is None:
-        return reason, None
+        return reason, None, purpose
     if not isinstance(lines, list):
         raise ApiError(400, "lines must be a list of {line_id, amount_cents}", "invalid_credit_note")
     credits = []
@@ -117,7 +119,7 @@ def parse_request(body: object) -> tuple[str, list[LineCredit] | None]:
             raise ApiError(400, f"lines[{n}] must be {{\"line_id\": a line's id, \"amount_cents\": whole cents}}",
                            "invalid_credit_note")
         credits.append(LineCredit(item["line_id"], item["amount_cents"]))
-    return reason, credits
+    return reason, credits, purpose
 
 
 def _note_id(text: str) -> int:
@@ -128,10 +130,11 @@ def _note_id(text: str) -> int:
 
 
 def credit_note_routes(db: ApiEngines) -> list[Route]:
-    def create(who: Principal, wanted: int, reason: str, credits: list[LineCredit] | None) -> dict:
+    def create(who: Principal, wanted: int, reason: str, credits: list[LineCredit] | None, purpose: object) -> dict:
         with db.moves.begin() as conn:
             try:
-                return create_credit_note(conn, wanted, reason, credits, datetime.now(timezone.utc), who.key_id)
+                return create_credit_note(conn, wanted, reason, credits, datetime.now(timezone.utc), who.key_id,
+                                          purpose)
             except InvoiceNotFound:
                 raise ApiError(404, "no such invoice") from None
             except CreditRefused as e:
@@ -140,8 +143,8 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
     async def post_note(request: Request) -> JSONResponse:
         who = await run_in_threadpool(principal, request, db.reads, True)
         wanted = invoice_id(request.path_params["id"])
-        reason, credits = parse_request(await _read_json(request))
-        note = await run_in_threadpool(create, who, wanted, reason, credits)
+        reason, credits, purpose = parse_request(await _read_json(request))
+        note = await run_in_threadpool(create, who, wanted, reason, credits, purpose)
         log.info("credit note %s on invoice %s: %s cents (api key %s)", note["number"], wanted, note["total_cents"],
                  who.key_id)
         return JSONResponse({"data": note_json(note)}, status_code=201)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arcadia_pipelines.warehouse.schema import INVOICE_STATUSES
+from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES, INVOICE_STATUSES
 
 from .invoices_repo import MOVES
 from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
@@ -60,15 +60,20 @@ _INVOICE = {
     },
 }
 
+_PURPOSE = {"type": "string", "enum": list(CREDIT_NOTE_PURPOSES),
+            "description": "correction (the default: the invoice billed what its data does not support; drift after "
+                           "invoicing counts it) or goodwill (a concession that corrects nothing; drift leaves it "
+                           "out). Both lower the balance."}
+
 _CREDIT_NOTE = {
     "type": "object",
-    "required": ["id", "number", "invoice_id", "tenant_id", "reason", "currency", "subtotal_cents", "tax_cents",
-                 "total_cents", "created_at", "lines"],
+    "required": ["id", "number", "invoice_id", "tenant_id", "reason", "purpose", "currency", "subtotal_cents",
+                 "tax_cents", "total_cents", "created_at", "lines"],
     "properties": {
         "id": {"type": "integer"}, "number": {"type": "string", "description": "e.g. CN-000001, gap-free"},
         "invoice_id": {"type": "integer"}, "invoice_number": _nullable({"type": "string"}),
-        "tenant_id": {"type": "string"}, "reason": {"type": "string"}, "currency": {"type": "string"},
-        "subtotal_cents": _CENTS,
+        "tenant_id": {"type": "string"}, "reason": {"type": "string"}, "purpose": _PURPOSE,
+        "currency": {"type": "string"}, "subtotal_cents": _CENTS,
         "tax_cents": {**_CENTS, "description": "round half up(subtotal x the invoice's tax_rate), once per note; "
                                                "never more, over all notes, than the invoice's tax"},
         "total_cents": _CENTS, "tax_name": _nullable({"type": "string"}), "tax_rate": _nullable(_DECIMAL),
@@ -83,6 +88,7 @@ _CREDIT_NOTE_REQUEST = {
     "type": "object", "required": ["reason"], "additionalProperties": False,
     "properties": {
         "reason": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "purpose": {**_PURPOSE, "default": CREDIT_NOTE_PURPOSES[0]},
         "lines": {"type": "array", "minItems": 1,
                   "description": "invoice lines (not the tax line) and amounts to credit; leave out to credit "
                                  "everything that remains creditable",

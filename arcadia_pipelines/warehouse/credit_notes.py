@@ -37,8 +37,8 @@ from .schema import (
     tenant_invoices,
 )
 
-NOTE_COLUMNS = ("id", "number", "invoice_id", "tenant_id", "reason", "currency", "subtotal_cents", "tax_cents",
-                "total_cents", "tax_name", "tax_rate", "created_at")
+NOTE_COLUMNS = ("id", "number", "invoice_id", "tenant_id", "reason", "purpose", "currency", "subtotal_cents",
+                "tax_cents", "total_cents", "tax_name", "tax_rate", "created_at")
 LINE_COLUMNS = ("id", "line_no", "invoice_line_id", "description", "amount_cents")
 
 
@@ -124,15 +124,15 @@ def _append_credited_event(conn: sa.Connection, invoice_id: int, note_id: int, n
 
 
 def create_credit_note(conn: sa.Connection, invoice_id: int, reason: object, credits: Sequence[LineCredit] | None,
-                       now: datetime, key_id: int | None = None) -> dict:
+                       now: datetime, key_id: int | None = None, purpose: object = "correction") -> dict:
     """Make a credit note on the invoice in the caller's transaction and return it (get_credit_note's
     shape). Raises InvoiceNotFound, or a billing.credit_notes.CreditRefused saying why not."""
     invoice = load_creditable(conn, invoice_id, lock=True)
-    plan = plan_credit_note(invoice, reason, credits)
+    plan = plan_credit_note(invoice, reason, credits, purpose)
     tenant_id = conn.scalar(sa.select(tenant_invoices.c.tenant_id).where(tenant_invoices.c.id == invoice_id))
     note_id = conn.scalar(sa.insert(credit_notes).returning(credit_notes.c.id), {
         "invoice_id": invoice_id, "tenant_id": tenant_id, "number": credit_note_number(_next_number(conn)),
-        "reason": plan.reason, "currency": plan.currency, "subtotal_cents": plan.subtotal_cents,
+        "reason": plan.reason, "purpose": plan.purpose, "currency": plan.currency, "subtotal_cents": plan.subtotal_cents,
         "tax_cents": plan.tax_cents, "total_cents": plan.total_cents, "tax_name": plan.tax_name,
         "tax_rate": plan.tax_rate, "created_at": now, "created_by_key_id": key_id})
     conn.execute(sa.insert(credit_note_lines), [

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.credit_notes import PURPOSES as CREDIT_NOTE_PURPOSES
+
 from .column_docs import describe
 from .sqlfuncs import relevant_until
 from .types import ExactDecimal, UtcDateTime
@@ -360,8 +362,10 @@ credit_notes = sa.Table(
     _col("tax_rate", ExactDecimal, nullable=True),
     _col("created_at", UtcDateTime),
     _col("created_by_key_id", BigId, sa.ForeignKey("api_keys.id"), nullable=True),
+    _col("purpose", Text, server_default=CREDIT_NOTE_PURPOSES[0]),
     sa.CheckConstraint("subtotal_cents > 0 AND tax_cents >= 0 AND total_cents = subtotal_cents + tax_cents",
                        name="amounts"),
+    sa.CheckConstraint(f"purpose IN {CREDIT_NOTE_PURPOSES}", name="purpose"),
 )
 
 credit_note_lines = sa.Table(

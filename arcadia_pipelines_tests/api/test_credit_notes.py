@@ -94,6 +94,7 @@ def test_who_may_credit_and_see_notes(api, engine, ledger, keys):
     *({"reason": "r", "lines": [{"line_id": "PLAN", "amount_cents": amount}]}
       for amount in (0, -5, 1.5, 100.0, "100", True, None, 10**13)),
     {"reason": "r", "lines": [{"line_id": "PLAN", "amount_cents": 1}, {"line_id": "PLAN", "amount_cents": 1}]},
+    {"reason": "r", "purpose": "refund"}, {"reason": "r", "purpose": None}, {"reason": "r", "purpose": ["goodwill"]},
 ])
 def test_malformed_bodies_are_400_and_change_nothing(api, engine, ledger, keys, body):
     invoice_id = ledger.invoice("acme", status="issued")
@@ -124,10 +125,10 @@ def test_full_credit_without_lines_zeroes_the_balance_and_keeps_the_invoice(api,
     r = post(api, invoice_id, keys["admin"], {"reason": "tenant cancelled in week one"})
     assert r.status_code == 201, r.text
     note = r.json()["data"]
-    assert {k: note[k] for k in ("number", "invoice_id", "tenant_id", "reason", "currency", "subtotal_cents",
-                                 "tax_cents", "total_cents", "tax_name", "tax_rate")} == {
+    assert {k: note[k] for k in ("number", "invoice_id", "tenant_id", "reason", "purpose", "currency",
+                                 "subtotal_cents", "tax_cents", "total_cents", "tax_name", "tax_rate")} == {
         "number": "CN-000001", "invoice_id": invoice_id, "tenant_id": "acme", "reason": "tenant cancelled in week one",
-        "currency": "AUD", "subtotal_cents": 6422, "tax_cents": 642, "total_cents": 7064, "tax_name": "GST",
+        "purpose": "correction", "currency": "AUD", "subtotal_cents": 6422, "tax_cents": 642, "total_cents": 7064, "tax_name": "GST",
         "tax_rate": "0.1"}
     assert [(ln["line_no"], ln["amount_cents"]) for ln in note["lines"]] == [(1, 5000), (2, 1422)]
     invoice = api.get(f"/api/v1/invoices/{invoice_id}", keys["acme"]).json()["data"]
@@ -273,3 +274,15 @@ def test_answers_match_the_openapi_description(api, ledger, keys):
              "get")
     for listed in (api.get("/api/v1/invoices", keys["acme"]), api.get(f"/api/v1/invoices/{invoice_id}", keys["acme"])):
         conforms(listed, "/api/v1/invoices" if listed.url.path.endswith("invoices") else "/api/v1/invoices/{id}", "get")
+
+
+def test_a_goodwill_note_says_so_and_credits_like_any_other(api, engine, ledger, keys):
+    invoice_id = ledger.invoice("acme", status="issued")
+    r = post(api, invoice_id, keys["admin"], {"reason": "outage on 3 April", "purpose": "goodwill"})
+    assert r.status_code == 201, r.text
+    note = r.json()["data"]
+    assert (note["purpose"], note["total_cents"]) == ("goodwill", 7064)
+    shown = api.get(f"/api/v1/credit_notes/{note['id']}", keys["acme"]).json()["data"]
+    assert shown["purpose"] == "goodwill"
+    invoice = api.get(f"/api/v1/invoices/{invoice_id}", keys["acme"]).json()["data"]
+    assert invoice["balance_cents"] == 0

@@ -22,6 +22,19 @@ def test_peak_rss_is_the_largest_of_any_process_in_the_tree():
     assert peak.kb > 300 * 1024 and len(peak.seen) >= 2
 
 
+def test_cpu_time_counts_every_process_of_the_tree():
+    busy = "import time; end = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    parent = textwrap.dedent(f"""
+        import subprocess, sys
+        subprocess.run([sys.executable, "-c", {busy!r}], check=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", parent])
+    peak = PeakRss(proc.pid, every=0.01)
+    proc.wait()
+    peak.join()
+    assert peak.cpu_seconds >= 0.5
+
+
 def case(backend, tenants, seconds, history=0, shards=1, peak_mb=300.0, floor=1.0):
     return Case(backend, tenants, history, shards, Rollup(seconds, peak_mb, shards, 0), 1.0, 2.0,
                 Floor(floor / 2, floor / 2))
@@ -43,3 +56,4 @@ def test_goals_judge_history_scale_shards_and_sqlite():
     assert "- MISSED: sqlite 10k H=24 history <= 1.15x the H=0 month (measured 1.18x)" in lines
     assert "- met: SQLite within 2x of PostgreSQL at 10,000 H=0 (measured 1.83x)" in lines
     assert "- met: SQLite within 2x of PostgreSQL at 10,000 H=24 (measured 1.97x)" in lines
+

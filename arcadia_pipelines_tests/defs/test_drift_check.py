@@ -117,3 +117,21 @@ def test_run_without_a_partition_it_checks_every_invoiced_month(engine, instance
             False, "2026-03, 2026-04", 1)
         [row] = [ln for ln in check.metadata["worst_first"].value.splitlines() if "| pilot |" in ln]
         assert row.startswith("| 2026-03 |") and "| draft |" in row and "+1.92 |" in row
+
+
+def test_a_goodwill_note_lowers_the_balance_and_is_not_drift_a_correction_is(engine, instance):
+    """A concession (goodwill) corrects nothing: the invoice still matches its data. Late data after
+    it is drift as usual, and the correction drift suggests is capped by what the goodwill note left."""
+    pilot = invoiced_april(engine, instance)["pilot"]
+    with engine.begin() as c:
+        apply_move(c, pilot["id"], "issue", NOW)
+        goodwill = create_credit_note(c, pilot["id"], "sorry for the outage on 3 April", None, NOW, purpose="goodwill")
+    assert (goodwill["purpose"], goodwill["total_cents"]) == ("goodwill", 7064)
+
+    assert drift_check(run_drift(instance)).passed  # balance 0, and nothing differs from the data
+
+    with engine.begin() as c:  # the same full credit as a correction would say the data is worth nothing
+        c.execute(sa.update(t.credit_notes).where(t.credit_notes.c.id == goodwill["id"]).values(purpose="correction"))
+    with engine.connect() as c:
+        [drift] = invoice_drift(c, APRIL)
+    assert (drift.invoiced_total_cents, drift.recomputed_total_cents) == (0, 7064)

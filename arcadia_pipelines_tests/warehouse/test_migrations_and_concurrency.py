@@ -98,3 +98,27 @@ def test_two_rollups_of_one_month_at_once_leave_one_invoice_per_tenant(warehouse
     assert len(per_invoice) == 20 and {n for _, n in per_invoice} == {4}
     assert len(rows(engine, t.deployment_usage)) == 20 and len(rows(engine, t.deployment_quotes)) == 60
     engine.dispose()
+
+
+def test_credit_notes_made_before_0012_are_corrections_and_a_purpose_is_one_of_two(engine):
+    """0012 adds `credit_notes.purpose`: notes already made were all corrections; the CHECK keeps it
+    to correction or goodwill, on both backends."""
+    from datetime import datetime, timezone
+
+    from arcadia_pipelines.warehouse.credit_notes import create_credit_note
+    from arcadia_pipelines.warehouse.invoice_moves import apply_move
+
+    World(engine).worked_example()
+    rollup(engine)
+    now = datetime(2026, 5, 2, tzinfo=timezone.utc)
+    [invoice] = rows(engine, t.tenant_invoices)
+    with engine.begin() as c:
+        apply_move(c, invoice["id"], "issue", now)
+        create_credit_note(c, invoice["id"], "overage billed twice", None, now, purpose="goodwill")
+    with engine.begin() as c:
+        command.downgrade(alembic_config(c), "0011")
+    upgrade(engine)
+
+    assert [n["purpose"] for n in rows(engine, t.credit_notes)] == ["correction"]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as c:
+        c.execute(sa.update(t.credit_notes).values(purpose="refund"))
