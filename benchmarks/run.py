@@ -89,13 +89,17 @@ def generated(backend: str, tenants: int, history: int, workdir: Path) -> Iterat
         yield Data(backend, tenants, history, url, seconds)
 
 
-def best_case(data: Data, shards: int, workdir: Path, baseline: float | None, repeat: int) -> Case:
-    """The fastest of `repeat` rollups, each on a fresh copy of the warehouse, with the lowest
-    floor measured (a shared 2-core machine only ever adds noise)."""
-    cases = [run_case(data, shards, workdir, baseline) for _ in range(repeat)]
-    best = min(cases, key=lambda c: c.rollup.seconds)
-    floors = [c.floor for c in cases if c.floor]
-    return replace(best, floor=min(floors, key=lambda f: f.seconds)) if floors else best
+def best_cases(data: Data, shards: list[int], workdir: Path, baseline: float | None, repeat: int) -> list[Case]:
+    """For each shard count, the fastest of `repeat` rollups, each on a fresh copy of the warehouse,
+    with the lowest floor measured (a shared 2-core machine only ever adds noise). The shard counts
+    take turns, so the machine's drifting speed falls on each alike (RollupFailed ends them all)."""
+    runs = [[run_case(data, k, workdir, baseline) for k in shards] for _ in range(repeat)]
+    best = []
+    for cases in zip(*runs):
+        fastest = min(cases, key=lambda c: c.rollup.seconds)
+        floors = [c.floor for c in cases if c.floor]
+        best.append(replace(fastest, floor=min(floors, key=lambda f: f.seconds)) if floors else fastest)
+    return best
 
 
 def run_case(data: Data, shards: int, workdir: Path, baseline: float | None) -> Case:
@@ -194,7 +198,7 @@ def run_backend(backend: str, sizes: list[int], histories: list[int], history_up
     finish; a rollup that fails is reported in `not_run` and the others go on."""
     try:  # the fixed cost of a run: a 1-tenant rollup, best of at least three (subtracted from every row)
         with generated(backend, 1, 0, workdir) as data:
-            base = best_case(data, 1, workdir, None, max(3, repeat))
+            [base] = best_cases(data, [1], workdir, None, max(3, repeat))
     except RollupFailed as e:
         not_run.append(f"{backend}: the 1-tenant rollup: {e}")
         print(f"failed: {not_run[-1]}", flush=True)
@@ -204,14 +208,14 @@ def run_backend(backend: str, sizes: list[int], histories: list[int], history_up
     for n in sizes:
         for history in (h for h in histories if h == 0 or n <= history_upto):
             with generated(backend, n, history, workdir) as data:
-                for k in shards:
-                    try:
-                        cases.append(best_case(data, k, workdir, base.rollup.seconds, repeat))
-                    except RollupFailed as e:
-                        not_run.append(f"{backend} N={n:,} H={history} K={k}: {e}")
-                        print(f"failed: {not_run[-1]}", flush=True)
-                        continue
-                    print(markdown([cases[-1].row()]).splitlines()[-1], flush=True)
+                try:
+                    found = best_cases(data, shards, workdir, base.rollup.seconds, repeat)
+                except RollupFailed as e:
+                    not_run.append(f"{backend} N={n:,} H={history} K={','.join(map(str, shards))}: {e}")
+                    print(f"failed: {not_run[-1]}", flush=True)
+                    continue
+                cases += found
+                print("\n".join(markdown([c.row() for c in found]).splitlines()[2:]), flush=True)
 
 
 def _ints(text: str) -> list[int]:

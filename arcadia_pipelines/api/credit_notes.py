@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from arcadia_pipelines.billing.credit_notes import (
+    CORRECTION,
     CreditRefused,
     InvalidCreditRequest,
     LineCredit,
@@ -105,7 +106,7 @@ def parse_request(body: object) -> tuple[str, list[LineCredit] | None, object]:
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0][:40]!r}; expected {', '.join(BODY_KEYS)}",
                        "invalid_credit_note")
-    reason, lines, purpose = body.get("reason"), body.get("lines"), body.get("purpose", "correction")
+    reason, lines, purpose = body.get("reason"), body.get("lines"), body.get("purpose", CORRECTION)
     if not isinstance(reason, str):
         raise ApiError(400, "reason is required: why the invoice is credited, as text", "invalid_credit_note")
     if lines is None:

@@ -26,7 +26,8 @@ from .money import exact, round_half_up
 
 NUMBER_PREFIX, NUMBER_DIGITS = "CN-", 6
 MAX_REASON_CHARS = 1000
-PURPOSES = ("correction", "goodwill")
+CORRECTION, GOODWILL = "correction", "goodwill"
+PURPOSES = (CORRECTION, GOODWILL)
 MAX_AMOUNT_CENTS = 10**12  # a tenant's month at most (bounds.py): no line can hold more
 
 
@@ -114,7 +115,7 @@ class CreditNotePlan:
     tax_cents: int
     tax_name: str | None
     tax_rate: Decimal | None
-    purpose: str = "correction"
+    purpose: str = CORRECTION
 
     @property
     def total_cents(self) -> int:
@@ -177,7 +178,7 @@ def note_tax(invoice: CreditableInvoice, subtotal_cents: int) -> int:
 
 
 def plan_credit_note(invoice: CreditableInvoice, reason: object,
-                     credits: Sequence[LineCredit] | None = None, purpose: object = "correction") -> CreditNotePlan:
+                     credits: Sequence[LineCredit] | None = None, purpose: object = CORRECTION) -> CreditNotePlan:
     """The note crediting `credits` (None: everything that remains) on `invoice`, or a CreditRefused
     saying why not."""
     text = _reason(reason)

@@ -19,6 +19,7 @@ from typing import Collection, Iterable, NamedTuple
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.credit_notes import CORRECTION
 from arcadia_pipelines.billing.invoice import InvoiceDraft
 from arcadia_pipelines.billing.money import exact, format_cents, round_ratio, to_decimal
 from arcadia_pipelines.billing.periods import Period
@@ -161,7 +162,7 @@ def _read_invoices(conn: sa.Connection, period: Period, tenant_range: TenantRang
         if r.status != "void" and (invoice_ids is None or r.id in invoice_ids):
             invoiced[r.tenant_id] = _Invoiced(r)
     by_id = {inv.row.id: inv for inv in invoiced.values()}
-    corrections = [*in_range, cn.c.purpose == "correction"]
+    corrections = [*in_range, cn.c.purpose == CORRECTION]
     for r in conn.execute(sa.select(cn.c.invoice_id, sa.func.sum(cn.c.subtotal_cents), sa.func.sum(cn.c.tax_cents))
                           .join(i, i.c.id == cn.c.invoice_id).where(*corrections).group_by(cn.c.invoice_id)):
         if r[0] in by_id:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.credit_notes import (
+    CORRECTION,
     CreditableInvoice,
     CreditableLine,
     LineCredit,
@@ -124,7 +125,7 @@ def _append_credited_event(conn: sa.Connection, invoice_id: int, note_id: int, n
 
 
 def create_credit_note(conn: sa.Connection, invoice_id: int, reason: object, credits: Sequence[LineCredit] | None,
-                       now: datetime, key_id: int | None = None, purpose: object = "correction") -> dict:
+                       now: datetime, key_id: int | None = None, purpose: object = CORRECTION) -> dict:
     """Make a credit note on the invoice in the caller's transaction and return it (get_credit_note's
     shape). Raises InvoiceNotFound, or a billing.credit_notes.CreditRefused saying why not."""
     invoice = load_creditable(conn, invoice_id, lock=True)
