@@ -9,29 +9,26 @@ from benchmarks.rollup import PeakRss, Rollup
 from benchmarks.run import Case, goals
 
 
-def test_peak_rss_is_the_largest_of_any_process_in_the_tree():
-    child = "x = bytearray(300 * 2**20); import time; time.sleep(0.5)"
+def watched_child(code: str) -> PeakRss:
+    """PeakRss of a Python process that runs `code` in a child of its own, once both have ended."""
     parent = textwrap.dedent(f"""
         import subprocess, sys
-        subprocess.run([sys.executable, "-c", {child!r}], check=True)
+        subprocess.run([sys.executable, "-c", {code!r}], check=True)
     """)
     proc = subprocess.Popen([sys.executable, "-c", parent])
     peak = PeakRss(proc.pid, every=0.01)
     proc.wait()
     peak.join()
+    return peak
+
+
+def test_peak_rss_is_the_largest_of_any_process_in_the_tree():
+    peak = watched_child("x = bytearray(300 * 2**20); import time; time.sleep(0.5)")
     assert peak.kb > 300 * 1024 and len(peak.seen) >= 2
 
 
 def test_cpu_time_counts_every_process_of_the_tree():
-    busy = "import time; end = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
-    parent = textwrap.dedent(f"""
-        import subprocess, sys
-        subprocess.run([sys.executable, "-c", {busy!r}], check=True)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", parent])
-    peak = PeakRss(proc.pid, every=0.01)
-    proc.wait()
-    peak.join()
+    peak = watched_child("import time; end = time.process_time() + 0.6\nwhile time.process_time() < end: pass")
     assert peak.cpu_seconds >= 0.5
 
 
