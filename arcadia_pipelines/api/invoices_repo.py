@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.billing.lifecycle import MOVES, MoveNotAllowed, MoveRefused  # noqa: F401 - MOVES for app.py
+from arcadia_pipelines.billing.lifecycle import MOVES, InvoiceNotFound, MoveNotAllowed, MoveRefused  # noqa: F401 - MOVES for app.py
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.credit_notes import balance_columns
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound, apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines as lines_t
 from arcadia_pipelines.warehouse.schema import tenant_invoices as inv_t
 
@@ -74,7 +74,7 @@ def get_invoice(conn: sa.Connection, who: Principal, invoice_id: int) -> dict:
 
 def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
     """Apply status move `name` (billing/lifecycle.py) in one transaction, with what it sets (an issue's
-    number, due date and billing details) and its event (warehouse/invoice_moves.py); 409 when the
+    number, due date and billing details) and its event (invoicing/); 409 when the
     invoice is not (or no longer) in a status it may start from, so of two concurrent moves at most one wins."""
     with engine.begin() as conn:
         try:

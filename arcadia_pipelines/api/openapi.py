@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES, INVOICE_STATUSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
+from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES
 
 from .invoices_repo import MOVES
 from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES

@@ -6,7 +6,8 @@ what a month-end re-run may do, and how numbers and due dates are made.
       +----void---------+---> void
 
 Only drafts are recomputed by a re-run with `force`; issued, paid and void invoices keep their
-amounts forever (a correction is a credit note). Pure: no SQL, no clock.
+amounts forever (a correction is a credit note). Pure: no SQL, no clock; the moves are carried out
+by invoicing/ (one module per move).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 STATUSES = ("draft", "issued", "paid", "void")
-RECOMPUTABLE = ("draft",)  # what a month-end re-run with `force` may recompute in place
-CREDITABLE = ("issued", "paid")  # what a credit note may correct (billing/credit_notes.py)
+DRAFT, ISSUED, PAID, VOID = STATUSES
+RECOMPUTABLE = (DRAFT,)  # what a month-end re-run with `force` may recompute in place
+CREDITABLE = (ISSUED, PAID)  # what a credit note may correct (billing/credit_notes.py)
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 NUMBER_PREFIX, NUMBER_DIGITS = "INV-", 6
 
@@ -32,10 +34,14 @@ class Move:
 
 
 MOVES: dict[str, Move] = {m.name: m for m in (
-    Move("issue", ("draft",), "issued", "issued_at", "issued", assigns_number=True),
-    Move("pay", ("issued",), "paid", "paid_at", "paid"),
-    Move("void", ("draft", "issued"), "void", "voided_at", "voided"),
+    Move("issue", (DRAFT,), ISSUED, "issued_at", "issued", assigns_number=True),
+    Move("pay", (ISSUED,), PAID, "paid_at", "paid"),
+    Move("void", (DRAFT, ISSUED), VOID, "voided_at", "voided"),
 )}
+
+
+class InvoiceNotFound(LookupError):
+    """No such invoice in the caller's scope."""
 
 
 class MoveRefused(Exception):
@@ -55,7 +61,7 @@ def check_move(invoice_id: int, status: str, move: Move, credited: bool = False)
     already correct (the notes would stand against nothing: credit what remains instead)."""
     if status not in move.sources:
         raise MoveNotAllowed(invoice_id, status, move)
-    if credited and move.target == "void":
+    if credited and move.target == VOID:
         raise MoveRefused("it has credit notes, so it cannot be voided; credit what remains instead")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.credit_notes import PURPOSES as CREDIT_NOTE_PURPOSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
 
 from .column_docs import describe
 from .sqlfuncs import relevant_until
@@ -228,8 +229,6 @@ deployment_quotes = sa.Table(
     _col("currency", Text),
     sa.Index("ix_deployment_quotes_period_tenant", "period_start", "tenant_id"),
 )
-
-INVOICE_STATUSES = ("draft", "issued", "paid", "void")
 
 tenant_invoices = sa.Table(
     "tenant_invoices", metadata,
