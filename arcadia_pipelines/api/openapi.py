@@ -58,6 +58,8 @@ _INVOICE = {
         "due_at": _nullable({**_STAMP, "description": "issued_at + the tenant's payment terms (default 14 days)"}),
         "bill_to_name": _nullable({"type": "string", "description": "billing details printed on it, set on issue"}),
         "bill_to_address": _nullable({"type": "string"}), "bill_to_tax_id": _nullable({"type": "string"}),
+        "held_reason": _nullable({"type": "string", "description": "why this draft is held back (its month's billing "
+                                  "error, rule: message); issuing it answers 409 invoice_held. Null unless held"}),
     },
 }
 
@@ -195,7 +197,10 @@ def _move(name: str) -> dict:
         "responses": {"200": _ok({"type": "object", "required": ["data"],
                                   "properties": {"data": _ref("InvoiceWithLines")}}),
                       "401": _error("missing, unknown or revoked key"), "403": _error("tenant key"),
-                      "404": _error("unknown invoice"), "409": _error("not allowed from the current status"),
+                      "404": _error("unknown invoice"),
+                      "409": _error("not allowed from the current status (code `invalid_transition`)"
+                                    + ("; or a draft held back because its month has a billing error (code "
+                                       "`invoice_held`, the message names the rule)" if name == "issue" else "")),
                       "503": _BUSY},
     }}
 

@@ -56,6 +56,16 @@ class MoveNotAllowed(MoveRefused):
         super().__init__(f"invoice {invoice_id} is {status}; {move.name} needs {' or '.join(move.sources)}")
 
 
+class InvoiceHeld(MoveRefused):
+    """A draft held back because its month has a billing error: it cannot be issued until the input
+    is fixed and the month re-run (invoicing/drafts.py)."""
+
+    def __init__(self, invoice_id: int, reason: str):
+        self.invoice_id, self.reason = invoice_id, reason
+        super().__init__(f"invoice {invoice_id} is held back by bad input ({reason}); fix the input and re-run "
+                         "the month, which recomputes the draft")
+
+
 def check_move(invoice_id: int, status: str, move: Move, credited: bool = False) -> None:
     """Refuses a move from a status it may not start from, and voiding an invoice that credit notes
     already correct (the notes would stand against nothing: credit what remains instead)."""

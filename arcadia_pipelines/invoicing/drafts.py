@@ -6,10 +6,18 @@ it is on a plain re-run, recomputed in place (same id, lines replaced, the curre
 never touched. New drafts are staged (bulk insert into a temporary table) and inserted by one
 statement, recomputed ones updated by one statement, and the month's quote lines copied into
 their lines by one INSERT .. SELECT.
+
+**Held drafts.** A tenant whose month has a billing error gets no new invoice, and a draft it
+already has is kept as it stands and held back (`held_reason`: the rule and the message), so it
+cannot be issued with amounts its data no longer supports (issue.py refuses it). Its usage and
+usage evidence are kept as well while the draft stands (`held_back`), so `explain` still shows
+what the draft was made from. Once the input is fixed, any re-run, also without `force`,
+recomputes a held draft and clears `held_reason`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceTotals
 from arcadia_pipelines.billing.lifecycle import DRAFT, RECOMPUTABLE
 from arcadia_pipelines.billing.periods import Period
@@ -32,7 +41,28 @@ class DraftsWritten:
     recomputed: list[str] = field(default_factory=list)
     skipped_existing: list[str] = field(default_factory=list)
     left_alone: dict[str, str] = field(default_factory=dict)  # tenant -> status, under force
+    held: dict[str, str] = field(default_factory=dict)  # tenant -> held_reason: drafts kept and held
     lines_written: int = 0
+
+
+HELD = "draft kept and held"  # how a held draft is reported, with its rule
+
+
+def held_reason(errors: Sequence[BillingError]) -> str:
+    """A held draft's reason: its tenant's first billing error (rule: message, and the subscription
+    it names), and how many more there are."""
+    first = errors[0]
+    where = f" (subscription {first.subscription_id})" if first.subscription_id else ""
+    more = f"; and {len(errors) - 1} more billing error(s)" if len(errors) > 1 else ""
+    return f"{first.rule}: {first.message}{where}{more}"
+
+
+def held_back(period: Period, tenants: sa.Select) -> sa.Select:
+    """Which of `tenants` (a select of tenant ids) have a draft for the period standing: a tenant
+    refused now keeps the rows that draft was made from."""
+    i = tenant_invoices
+    return sa.select(i.c.tenant_id).where(i.c.period_start == period.start, i.c.status.in_(RECOMPUTABLE),
+                                          i.c.tenant_id.in_(tenants))
 
 
 def _stage(conn: sa.Connection, name: str, rows: list[dict]) -> sa.Table:
@@ -101,14 +131,35 @@ def _applied_tax(totals: InvoiceTotals) -> dict:
     return {"tax_name": t.name, "tax_rate": t.kept_rate} if t else {"tax_name": None, "tax_rate": None}
 
 
+def _hold(conn: sa.Connection, existing: dict[str, sa.Row], refused: Mapping[str, Sequence[BillingError]],
+          done: DraftsWritten) -> None:
+    """Hold the drafts of refused tenants, and free those whose tenant is no longer refused (a
+    recomputed draft is freed by its recompute); only rows whose hold changes are written."""
+    i = tenant_invoices
+    changes = []
+    for tenant_id, inv in existing.items():
+        errors = refused.get(tenant_id)
+        reason = held_reason(errors) if errors and inv.status in RECOMPUTABLE else None
+        if reason:
+            done.held[tenant_id] = reason
+        if reason != inv.held_reason:
+            changes.append({"invoice_id": inv.id, "reason": reason})
+    if changes:
+        conn.execute(sa.update(i).where(i.c.id == sa.bindparam("invoice_id"))
+                     .values(held_reason=sa.bindparam("reason")), changes)
+
+
 def write_drafts(conn: sa.Connection, period: Period, tenant_range: TenantRange, now: datetime, force: bool,
-                 totals: dict[str, tuple[InvoiceTotals, int]], done: DraftsWritten) -> None:
+                 totals: dict[str, tuple[InvoiceTotals, int]], refused: Mapping[str, Sequence[BillingError]],
+                 done: DraftsWritten) -> None:
     """Create or recompute the drafts of the tenants in `tenant_range` that have `totals` (each
-    tenant's totals and number of quote lines), adding what was done to `done`."""
+    tenant's totals and number of quote lines), hold those of the `refused` tenants (their billing
+    errors), adding what was done to `done`."""
     i = tenant_invoices
     existing = {r.tenant_id: r for r in conn.execute(
-        sa.select(i.c.id, i.c.tenant_id, i.c.status)
+        sa.select(i.c.id, i.c.tenant_id, i.c.status, i.c.held_reason)
         .where(i.c.period_start == period.start, *tenant_range.where(i.c.tenant_id)).with_for_update())}
+    _hold(conn, existing, refused, done)
     ids: dict[str, int] = {}
     new_rows, redo_rows = [], []
     for tenant_id, (t, _) in totals.items():
@@ -119,18 +170,19 @@ def write_drafts(conn: sa.Connection, period: Period, tenant_range: TenantRange,
         if inv is None:
             new_rows.append({"tenant_id": tenant_id, "period_start": period.start,
                              "period_end": period.end, "status": DRAFT, "created_at": now, **amounts})
-        elif not force:
-            done.skipped_existing.append(tenant_id)
-        elif inv.status not in RECOMPUTABLE:
-            done.left_alone[tenant_id] = inv.status
-        else:
+        elif inv.status in RECOMPUTABLE and (force or inv.held_reason is not None):  # held: fixed since
             redo_rows.append({"invoice_id": inv.id, **amounts})
             ids[tenant_id] = inv.id
             done.recomputed.append(tenant_id)
+        elif not force:
+            done.skipped_existing.append(tenant_id)
+        else:
+            done.left_alone[tenant_id] = inv.status
     if force:
         for tenant_id, inv in existing.items():
             if inv.status in RECOMPUTABLE and tenant_id not in totals:
-                done.left_alone[tenant_id] = "draft kept: bad input or nothing billable now"
+                done.left_alone[tenant_id] = (f"{HELD}: {refused[tenant_id][0].rule}" if tenant_id in done.held
+                                              else "draft kept: bad input or nothing billable now")
     if new_rows:
         for r in _insert_new(conn, new_rows):
             ids[r.tenant_id] = r.id

@@ -18,7 +18,7 @@ def lock_invoice(conn: sa.Connection, invoice_id: int, tenant_id: str | None = N
     until the transaction ends (SQLite: the write lock); InvoiceNotFound otherwise."""
     i = tenant_invoices
     scope = [i.c.id == invoice_id, *([i.c.tenant_id == tenant_id] if tenant_id is not None else [])]
-    current = conn.execute(sa.select(i.c.status, i.c.tenant_id).where(*scope).with_for_update()).first()
+    current = conn.execute(sa.select(i.c.status, i.c.tenant_id, i.c.held_reason).where(*scope).with_for_update()).first()
     if current is None:
         raise InvoiceNotFound(invoice_id)
     return current

@@ -2,7 +2,8 @@
 
 Idempotent per partition under a partition lock, in one transaction: tenants already invoiced
 are skipped; with `force`, drafts are recomputed in place (same id, lines replaced) with the
-current tax rate, and issued, paid or void invoices are left alone (invoicing/drafts.py). Each
+current tax rate, and issued, paid or void invoices are left alone; the draft of a tenant with bad
+input is kept and held back (invoicing/drafts.py). Each
 invoice keeps the tax name and rate it applied (`tax_name`, `tax_rate`), so a later `tax_rates`
 change leaves kept invoices consistent. Tenants are invoiced a batch at a time: their totals
 computed here (billing/invoice.py), their drafts written by invoicing/drafts.py.
@@ -10,7 +11,7 @@ computed here (billing/invoice.py), their drafts written by invoicing/drafts.py.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -26,7 +27,7 @@ from arcadia_pipelines.warehouse.reads import TenantRange, load_price_book, tena
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
 from arcadia_pipelines.warehouse.sqlfuncs import refresh_statistics
 
-from .billing_errors_store import failed_tenants, replace_errors
+from .billing_errors_store import errors_by_tenant, period_errors, replace_errors
 from .shards import WHOLE_MONTH, Shard
 from .stage import month_end_stage
 
@@ -42,7 +43,7 @@ class _Run:
     force: bool
     now: datetime
     book: PriceBook
-    skip: set[str]  # tenants with bad input found by an earlier stage
+    skip: dict[str, list[BillingError]]  # tenants with bad input found by an earlier stage, and their errors
 
 
 def _tenant_subtotals(conn: sa.Connection, period: Period, tenant_range: TenantRange):
@@ -66,7 +67,7 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
     result = InvoicesResult()
     with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
-                   failed_tenants(conn, period, ("usage", "quotes")))
+                   errors_by_tenant(period_errors(conn, period, ("usage", "quotes"))))
         for tenant_range in tenant_ranges(conn, within=shard.tenants):
             _write_batch(conn, run, tenant_range, result)
         replace_errors(conn, period, "invoices", result.errors, shard.tenants)
@@ -98,4 +99,7 @@ def _totals(conn: sa.Connection, run: _Run, tenant_range: TenantRange,
 
 
 def _write_batch(conn: sa.Connection, run: _Run, tenant_range: TenantRange, result: InvoicesResult) -> None:
-    write_drafts(conn, run.period, tenant_range, run.now, run.force, _totals(conn, run, tenant_range, result), result)
+    found = len(result.errors)
+    totals = _totals(conn, run, tenant_range, result)
+    refused = ChainMap(errors_by_tenant(result.errors[found:]), run.skip)
+    write_drafts(conn, run.period, tenant_range, run.now, run.force, totals, refused, result)

@@ -214,6 +214,8 @@ TABLES: dict[str, Doc] = {
         "bill_to_name": "Buyer's name as printed on the invoice, copied from the tenant when issued.",
         "bill_to_address": "Buyer's address as printed on the invoice, copied from the tenant when issued.",
         "bill_to_tax_id": "Buyer's tax number (ABN) as printed on the invoice, copied from the tenant when issued.",
+        "held_reason": "Why this draft is held back: the billing error (rule: message) of the tenant's month; it "
+                       "cannot be issued until the input is fixed and the month re-run. Null unless held.",
     }),
     "tenant_invoice_lines": Doc("Lines of the tenant invoices, the tax line last.", {
         "id": "Line id (primary key).",

@@ -254,6 +254,8 @@ tenant_invoices = sa.Table(
     _col("bill_to_name", Text, nullable=True),
     _col("bill_to_address", Text, nullable=True),
     _col("bill_to_tax_id", Text, nullable=True),
+    # migration 0013: why a draft is held back (its month has a billing error); NULL otherwise
+    _col("held_reason", Text, nullable=True),
     sa.UniqueConstraint("tenant_id", "period_start"),
     sa.Index("uq_tenant_invoices_number", "number", unique=True),
     sa.CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
