@@ -200,7 +200,9 @@ def _move(name: str) -> dict:
                       "404": _error("unknown invoice"),
                       "409": _error("not allowed from the current status (code `invalid_transition`)"
                                     + ("; or a draft held back because its month has a billing error (code "
-                                       "`invoice_held`, the message names the rule)" if name == "issue" else "")),
+                                       "`invoice_held`, the message names the rule); or a tenant whose "
+                                       "payment_terms_days is not 0 to 3650 (code `invalid_payment_terms`)"
+                                       if name == "issue" else "")),
                       "503": _BUSY},
     }}
 

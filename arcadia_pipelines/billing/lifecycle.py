@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .bounds import MAX_PAYMENT_TERMS_DAYS
+
 STATUSES = ("draft", "issued", "paid", "void")
 DRAFT, ISSUED, PAID, VOID = STATUSES
 RECOMPUTABLE = (DRAFT,)  # what a month-end re-run with `force` may recompute in place
@@ -66,6 +68,13 @@ class InvoiceHeld(MoveRefused):
                          "the month, which recomputes the draft")
 
 
+class InvalidPaymentTerms(MoveRefused):
+    """The tenant's payment terms are no whole number of days within bounds: an issue would have no
+    real due date. Fix `tenants.payment_terms_days` and issue again."""
+
+    rule = "invalid_payment_terms"
+
+
 def check_move(invoice_id: int, status: str, move: Move, credited: bool = False) -> None:
     """Refuses a move from a status it may not start from, and voiding an invoice that credit notes
     already correct (the notes would stand against nothing: credit what remains instead)."""
@@ -82,9 +91,12 @@ def invoice_number(n: int) -> str:
     return f"{NUMBER_PREFIX}{n:0{NUMBER_DIGITS}d}"
 
 
-def due_at(issued_at: datetime, payment_terms_days: int | None) -> datetime:
-    """Issue time plus the tenant's payment terms (DEFAULT_PAYMENT_TERMS_DAYS when it has none)."""
+def due_at(issued_at: datetime, payment_terms_days: object) -> datetime:
+    """Issue time plus the tenant's payment terms (DEFAULT_PAYMENT_TERMS_DAYS when it has none);
+    InvalidPaymentTerms unless they are a whole number of days from 0 to MAX_PAYMENT_TERMS_DAYS
+    (SQLite keeps any value in an integer column)."""
     days = DEFAULT_PAYMENT_TERMS_DAYS if payment_terms_days is None else payment_terms_days
-    if days < 0:
-        raise MoveRefused(f"payment terms cannot be negative ({days} days)")
+    if type(days) is not int or not 0 <= days <= MAX_PAYMENT_TERMS_DAYS:
+        raise InvalidPaymentTerms(f"{InvalidPaymentTerms.rule}: the tenant's payment_terms_days is {days!r}; payment "
+                                  f"terms are whole days from 0 to {MAX_PAYMENT_TERMS_DAYS} (billing/bounds.py)")
     return issued_at + timedelta(days=days)
