@@ -133,12 +133,13 @@ def _applied_tax(totals: InvoiceTotals) -> dict:
 
 def _hold(conn: sa.Connection, existing: dict[str, sa.Row], refused: Mapping[str, Sequence[BillingError]],
           done: DraftsWritten) -> None:
-    """Hold the drafts of refused tenants, and free those whose tenant is no longer refused (a
-    recomputed draft is freed by its recompute); only rows whose hold changes are written."""
+    """Hold the drafts of refused tenants and free those whose tenant is no longer refused; only
+    rows whose hold changes are written."""
     i = tenant_invoices
     changes = []
-    for tenant_id, inv in existing.items():
-        errors = refused.get(tenant_id)
+    held_before = [tenant_id for tenant_id, inv in existing.items() if inv.held_reason is not None]
+    for tenant_id in sorted({*(t for t in refused if t in existing), *held_before}):
+        inv, errors = existing[tenant_id], refused.get(tenant_id)
         reason = held_reason(errors) if errors and inv.status in RECOMPUTABLE else None
         if reason:
             done.held[tenant_id] = reason

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.billing.lifecycle import MOVES, Move
+from arcadia_pipelines.billing.lifecycle import Move
 
 from .issue import issue_invoice
 from .pay import pay_invoice
