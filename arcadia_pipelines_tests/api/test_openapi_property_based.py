@@ -62,12 +62,12 @@ def config_file(tmp_path: Path, draft_id: int) -> Path:
     return path
 
 
-def schemathesis_run(base_url: str, key: str, config: Path) -> tuple[subprocess.CompletedProcess, float]:
+def schemathesis_run(base_url: str, key: str, config: Path, *options: str) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     done = subprocess.run(
         [str(SCHEMATHESIS), "--config-file", str(config), "run", f"{base_url}/api/v1/openapi.json", "-H", f"Authorization: Bearer {key}",
          "--checks", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "1",
-         "--generation-database", "none", "--no-color", "--request-timeout", "30"],
+         "--generation-database", "none", "--no-color", "--request-timeout", "30", *options],
         capture_output=True, text=True, timeout=600)
     return done, time.monotonic() - started
 
@@ -79,8 +79,10 @@ def test_schemathesis_with_all_checks_reports_nothing(api, engine, monkeypatch, 
     admin = create_key(engine, "platform_admin")[1]
     draft_id = month_of_finance(engine, api, admin)
     key = admin if role == "platform_admin" else create_key(engine, "tenant", "pilot")[1]
+    # every POST is for admin keys (a tenant key's 403 there is test_access.py's)
+    only_reads = ("--exclude-method", "POST") if role == "tenant" else ()
 
-    done, seconds = schemathesis_run(api.base_url, key, config_file(tmp_path, draft_id))
+    done, seconds = schemathesis_run(api.base_url, key, config_file(tmp_path, draft_id), *only_reads)
 
     summary = done.stdout[done.stdout.rfind("SUMMARY"):] or done.stdout[-3000:]
     print(f"schemathesis ({role}, {engine.dialect.name}): {seconds:.0f} s\n{summary}")
