@@ -35,6 +35,13 @@ _BUSY = {"description": "busy: a lock held by another change, or too many reques
          "content": {"application/json": {"schema": _ref("Error")}}}
 
 
+def _document_answer(media_type: str) -> dict:
+    return {"description": "the document", "content": {media_type: {}},
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}, "description": (
+                'attachment; filename="INV-000001.pdf": named by number (a draft invoice, which has none yet, '
+                '"invoice-ID-draft.pdf")')}}}
+
+
 def _ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -226,7 +233,10 @@ def _move(name: str) -> dict:
         "responses": {"200": _ok({"type": "object", "required": ["data"],
                                   "properties": {"data": _ref("InvoiceWithLines")}}),
                       "401": _error("missing, unknown or revoked key"), "403": _error("tenant key"),
-                      "404": _error("unknown invoice"), "409": _error("not allowed from the current status"),
+                      "404": _error("unknown invoice"),
+                      "409": _error("not allowed from the current status (`invalid_transition`), refused for a "
+                                    "reason named in the message (`conflict`), or issuing a draft held by a billing "
+                                    "error (`invoice_held`)"),
                       "503": _BUSY},
     }}
 
@@ -324,7 +334,7 @@ DOCUMENT = {
         **{f"/api/v1/credit_notes/{{id}}/{fmt}": {"get": {
             "summary": f"The credit note as {fmt.upper()} (an adjustment note when its invoice's tax applies)",
             "parameters": [_ID_PARAM],
-            "responses": {"200": {"description": "the document", "content": {media: {}}},
+            "responses": {"200": _document_answer(media),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown credit note, or another tenant's"),
                           "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
@@ -343,7 +353,7 @@ DOCUMENT = {
             "summary": f"The invoice as {fmt.upper()} (scoped like the invoice; a tax invoice once issued, when "
                        "tax applies; a draft is marked not a tax invoice)",
             "parameters": [_ID_PARAM],
-            "responses": {"200": {"description": "the document", "content": {media: {}}},
+            "responses": {"200": _document_answer(media),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown invoice, malformed id, or another tenant's invoice"),
                           "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
