@@ -105,8 +105,8 @@ def _whole(value: object) -> int | None:
     None otherwise, and for any number of over 20 digits (no bound here allows one)."""
     if type(value) is int:
         return value
-    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 20 and value == value.to_integral_value():
-        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 20:
+        return int(value) if value == value.to_integral_value() else None
     return None
 
 
@@ -121,14 +121,15 @@ def parse_request(body: object) -> tuple[str, list[LineCredit] | None, object]:
                        "invalid_credit_note")
     reason = checked_text("reason", body.get("reason"), MAX_REASON_CHARS, "invalid_credit_note")
     lines, purpose = body.get("lines"), body.get("purpose", CORRECTION)
-    if lines is None:
+    if "lines" not in body:
         return reason, None, purpose
     if not isinstance(lines, list):
         raise ApiError(400, "lines must be a list of {line_id, amount_cents}", "invalid_credit_note")
     credits = []
     for n, item in enumerate(lines, 1):
         line_id, amount = (_whole(item.get(k)) for k in LINE_KEYS) if isinstance(item, dict) else (None, None)
-        if not (isinstance(item, dict) and set(item) == set(LINE_KEYS) and line_id is not None and 1 <= line_id <= MAX_ID and amount is not None):
+        well_formed = isinstance(item, dict) and set(item) == set(LINE_KEYS)
+        if not (well_formed and line_id is not None and 1 <= line_id <= MAX_ID and amount is not None):
             raise ApiError(400, f"lines[{n}] must be {{\"line_id\": a line's id, \"amount_cents\": whole cents}}",
                            "invalid_credit_note")
         credits.append(LineCredit(line_id, amount))
@@ -196,7 +197,8 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
             notes = find_credit_notes(conn, **{**q, "limit": q["limit"] + 1}, scope=who.scope)
         page = notes[:q["limit"]]
         more = len(notes) > q["limit"]
-        return JSONResponse({"data": [note_json(n) for n in page], "next_cursor": str(page[-1]["id"]) if more else None})
+        next_cursor = str(page[-1]["id"]) if more else None
+        return JSONResponse({"data": [note_json(n) for n in page], "next_cursor": next_cursor})
 
     def show_note(request: Request) -> JSONResponse:
         who = principal(request, db.reads)

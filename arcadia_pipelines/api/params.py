@@ -98,8 +98,8 @@ def refuse_unexpected(params: QueryParams, allowed) -> None:
 def list_query(params: QueryParams) -> ListQuery:
     """The list filters; unknown, repeated or empty parameters are refused rather than ignored."""
     refuse_unexpected(params, LIST_PARAMS)
-    q = {"limit": limit_param(params, DEFAULT_LIMIT, MAX_LIMIT), "number": number_param(params, rules.INVOICE_NUMBER,
-                                                                                       "INV-000001")}
+    q = {"limit": limit_param(params, DEFAULT_LIMIT, MAX_LIMIT),
+         "number": number_param(params, rules.INVOICE_NUMBER, "INV-000001")}
     if "period" in params:
         if not conforms(rules.PERIOD, params["period"]):
             raise bad_parameter("period", "must look like YYYY-MM")

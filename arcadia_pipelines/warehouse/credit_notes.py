@@ -175,8 +175,9 @@ def get_credit_note(conn: sa.Connection, note_id: int, tenant_id: str | None = N
     return found[0]
 
 
-def find_credit_notes(conn: sa.Connection, limit: int, *, scope: str | None = None, tenant_id: str | None = None,
-                      number: str | None = None, before_id: int | None = None) -> list[dict]:
+def find_credit_notes(conn: sa.Connection, limit: int, *, scope: str | None = None,
+                      tenant_id: str | None = None, number: str | None = None,
+                      before_id: int | None = None) -> list[dict]:
     """At most `limit` notes, newest first (id descending), each with its lines: in `scope`'s tenant
     (every tenant's when None), narrowed to `tenant_id` and `number` when given, ids below `before_id`."""
     cn = credit_notes
