@@ -3,8 +3,9 @@
 Every pattern here is an ECMA-262 and Python regular expression applied as JSON Schema does (a
 search, so `^...$`; Python's `$` also matches before one final newline, which the parsers strip),
 and the API accepts a value exactly when it conforms: what the document declares valid is never
-refused, what it declares invalid is refused with a 400 naming the parameter. Digits are written
-`[0-9]` because Python's `\\d` also matches other scripts' digits.
+refused, what it declares invalid is refused with a 400 naming the parameter. So cursors are plain
+text with a declared shape (a page's last period and id, an event id), not encoded blobs no pattern
+can describe. Digits are written `[0-9]` because Python's `\\d` also matches other scripts' digits.
 """
 
 from __future__ import annotations

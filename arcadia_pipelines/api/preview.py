@@ -2,7 +2,9 @@
 
 Computed on request by the month-end's engine (monthend/preview.py), never stored. A tenant key
 previews only its own tenant (`tenant_id` defaults to it; another tenant's is not found, as an
-invoice is not); a platform_admin key names the tenant.
+invoice is not); a platform_admin key names the tenant: it has none of its own, so without
+`tenant_id` its preview is not found either (a 404, not a 400: the OpenAPI document cannot make a
+parameter required for one kind of key only, and declares the request valid).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _query(params: QueryParams, who: Principal) -> tuple[str, str | None]:
     """(tenant, as_of text); unknown, repeated or empty parameters are refused rather than ignored."""
     refuse_unexpected(params, PARAMS)
     tenant_id = tenant_id_param(params["tenant_id"]) if "tenant_id" in params else who.tenant_id
-    if tenant_id is None:  # the document cannot make it required for one kind of key only, so not a 400
+    if tenant_id is None:
         raise ApiError(404, "tenant_id: required with a platform_admin key, which has no tenant of its own")
     if not who.is_admin and tenant_id != who.tenant_id:
         raise ApiError(404, "no such tenant")
