@@ -187,9 +187,11 @@ def _cursor_param(pattern: str) -> dict:
             "description": "opaque; the `next_cursor` of the previous page"}
 
 
-def _page(item: str) -> dict:
+def _page(item: str, cursor_pattern: str) -> dict:
     return _ok({"type": "object", "required": ["data", "next_cursor"], "properties": {
-        "data": {"type": "array", "items": _ref(item)}, "next_cursor": _nullable({"type": "string"})}})
+        "data": {"type": "array", "items": _ref(item)},
+        "next_cursor": _nullable({"type": "string", "pattern": cursor_pattern,
+                                  "description": "pass as `cursor` for the next page; null on the last"})}})
 
 _LINE_USAGE = {  # GET /api/v1/invoices/{id}/lines/{line_id}/usage (explain.py)
     "type": "object",
@@ -261,7 +263,7 @@ DOCUMENT = {
                 _TENANT_ID_PARAM, _number_param(rules.INVOICE_NUMBER, "INV-000001"),
                 _cursor_param(rules.INVOICE_CURSOR), _limit_param(DEFAULT_LIMIT, MAX_LIMIT),
             ],
-            "responses": {"200": _page("Invoice"),
+            "responses": {"200": _page("Invoice", rules.INVOICE_CURSOR),
                 "400": _error("malformed parameter"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY},
         }},
@@ -323,7 +325,7 @@ DOCUMENT = {
                            "are refused with 400.",
             "parameters": [_number_param(rules.CREDIT_NOTE_NUMBER, "CN-000001"), _TENANT_ID_PARAM,
                            _cursor_param(rules.ID_CURSOR), _limit_param(DEFAULT_LIMIT, MAX_LIMIT)],
-            "responses": {"200": _page("CreditNote"), "400": _error("malformed parameter"),
+            "responses": {"200": _page("CreditNote", rules.ID_CURSOR), "400": _error("malformed parameter"),
                           "401": _error("missing, unknown or revoked key"), "503": _BUSY}}},
         "/api/v1/credit_notes/{id}": {"get": {
             "summary": "One credit note (scoped like its invoice)", "parameters": [_ID_PARAM],
@@ -369,7 +371,8 @@ DOCUMENT = {
                 _limit_param(EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT),
             ],
             "responses": {"200": _ok({"type": "object", "required": ["data", "next_cursor", "has_more"], "properties": {
-                "data": {"type": "array", "items": _ref("Event")}, "next_cursor": {"type": "string"},
+                "data": {"type": "array", "items": _ref("Event")},
+                "next_cursor": {"type": "string", "pattern": rules.EVENTS_AFTER},
                 "has_more": {"type": "boolean"}}}),
                 "400": _error("malformed parameter or cursor"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY}}},
