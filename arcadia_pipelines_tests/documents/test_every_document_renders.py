@@ -44,6 +44,16 @@ def the_invoice(engine) -> dict:
     return invoice
 
 
+def invoiced(engine, issued: bool) -> dict:
+    """The month rolled up, its one invoice issued or left a draft."""
+    rollup(engine)
+    invoice = the_invoice(engine)
+    if issued:
+        with engine.begin() as c:
+            apply_move(c, invoice["id"], "issue", ISSUED)
+    return the_invoice(engine)
+
+
 def assert_totals_on_last_page(text: list[str], invoice: dict) -> None:
     last = text[-1]
     for label, cents in (("Subtotal excluding GST", invoice["subtotal_cents"]), ("GST 10%", invoice["tax_cents"]),
@@ -58,12 +68,7 @@ def test_an_invoice_whose_plan_name_is_100000_characters_of_anything_prints_it_c
     name = HOSTILE + "x" * (100_000 - len(HOSTILE))
     w.plan("studio", 5000, meters=[("droplet_hours", "droplet", 1488, 1)], name=name)
     w.addon("storage_50gb", 750, resource_kind="volume").example_tenant("pilot").tax_rate("AU", "0.1", "GST")
-    rollup(engine)
-    invoice = the_invoice(engine)
-    if issued:
-        with engine.begin() as c:
-            apply_move(c, invoice["id"], "issue", ISSUED)
-        invoice = the_invoice(engine)
+    invoice = invoiced(engine, issued)
     text = pages(invoice_pdf(engine, invoice["id"]))
     whole = "\n".join(text)
     assert len(text) == 1 and "Plan: ?mega ? bell? esc? tab  ? right-to-left ?" in whole
@@ -81,12 +86,7 @@ def test_an_invoice_of_500_lines_continues_on_further_pages_with_headings_and_to
                                        "price_cents": 100 + n, "resource_kind": None} for n, code in enumerate(extra)])
         c.execute(sa.insert(subscription_addons), [{"subscription_id": "sub-pilot", "addon_code": code, "quantity": 1}
                                                    for code in extra])
-    rollup(engine)
-    invoice = the_invoice(engine)
-    if issued:
-        with engine.begin() as c:
-            apply_move(c, invoice["id"], "issue", ISSUED)
-        invoice = the_invoice(engine)
+    invoice = invoiced(engine, issued)
     lines = rows(engine, tenant_invoice_lines, invoice_id=invoice["id"])
     assert len([ln for ln in lines if ln["kind"] != "tax"]) == 500
     text = pages(invoice_pdf(engine, invoice["id"]))
