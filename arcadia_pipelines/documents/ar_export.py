@@ -8,8 +8,9 @@ Idempotent: rows in a fixed order, no run time in any file, Parquet without writ
 could vary, and nothing is written when no byte changes, so a re-run on unchanged data changes no
 byte (not even a modification time). All or nothing: `<YYYY-MM>` is a link switched in one step to a
 complete new version of the month's files (published_folder.py), so a failed export leaves the
-previous one, manifest included, exactly as it was, and its error names the file. Credit notes are a third table: the notes of the month's
-invoices (one row per note, with the number of the invoice it credits).
+previous one, manifest included, exactly as it was, and its error names the file. Credit notes are
+a third table: the notes of the month's invoices (one row per note, with the number of the invoice
+it credits).
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from .test_invoice_documents import pdf_text
 
 ISSUED, PAID = datetime(2026, 5, 2, tzinfo=timezone.utc), datetime(2026, 5, 11, 23, 30, tzinfo=timezone.utc)
 CREDITED = datetime(2026, 5, 20, tzinfo=timezone.utc)
-CONFIGURED = {**SUPPLIER, "ARCADIA_PAYMENT_INSTRUCTIONS": "BSB 062-000, account 1234 5678 | Reference: the invoice number",
+CONFIGURED = {**SUPPLIER,
+              "ARCADIA_PAYMENT_INSTRUCTIONS": "BSB 062-000, account 1234 5678 | Reference: the invoice number",
               "ARCADIA_SUPPLIER_CONTACT": "accounts@arcadia.example, +61 2 9000 0000"}
 
 

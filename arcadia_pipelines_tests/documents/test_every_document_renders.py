@@ -20,7 +20,13 @@ from arcadia_pipelines.documents.invoice_data import load_invoice_document
 from arcadia_pipelines.documents.invoice_pdf import render_invoice_pdf
 from arcadia_pipelines.warehouse.credit_notes import create_credit_note
 from arcadia_pipelines.warehouse.invoice_moves import apply_move
-from arcadia_pipelines.warehouse.schema import addons, credit_notes, subscription_addons, tenant_invoice_lines, tenant_invoices
+from arcadia_pipelines.warehouse.schema import (
+    addons,
+    credit_notes,
+    subscription_addons,
+    tenant_invoice_lines,
+    tenant_invoices,
+)
 from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.monthend.rollup import rollup
 
