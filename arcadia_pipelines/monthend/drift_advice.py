@@ -42,16 +42,16 @@ def advice(d: InvoiceDrift) -> str:
         if d.status == "paid":
             over += "; the tenant has paid, so refund the credit or set it against their next invoice"
         if d.goodwill_notes:
-            over += (f"; goodwill notes {_notes(d.goodwill_notes)} do not count here: a concession corrects "
-                     "nothing, so they do not lower what the data says was over-billed")
+            over += (f"; its goodwill credit notes ({_notes(d.goodwill_notes)}) do not count here: a concession "
+                     "corrects nothing, so they do not lower what the data says was over-billed")
         todo.append(over)
     if d.under_billed_cents:
         under = (f"under-billed {money(d.under_billed_cents)}: {_article(d.status)} invoice cannot be raised, so "
                  "bill the difference on next month's invoice or on a separate invoice (a credit note only lowers "
                  "an invoice)")
         if d.correction_notes and d.under_billed_cents <= d.correction_credited_cents:
-            under += (f"; correction notes {_notes(d.correction_notes)} credited more than the data supports: if that "
-                      "was a concession, not an error, there is nothing to bill, and such a note is made with "
-                      "purpose goodwill")
+            under += (f"; its correction credit notes ({_notes(d.correction_notes)}) credit more than the data "
+                      "supports: if that was a concession, not an error, there is nothing to bill (make such a note "
+                      "with purpose goodwill)")
         todo.append(under)
     return "; ".join(todo) or f"{d.status}: totals differ by {money(d.difference_cents)}, no line differs"

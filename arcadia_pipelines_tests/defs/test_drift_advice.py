@@ -60,9 +60,9 @@ def test_a_concession_made_as_a_correction_reads_as_under_billing_and_says_so(en
     check = drift_check(run_drift(instance))
     [row] = [ln for ln in check.metadata["worst_first"].value.splitlines() if f"| {pilot['id']} |" in ln]
     assert row.endswith(
-        f"| under-billed 64.22 AUD: a paid invoice cannot be raised, {BILL_SEPARATELY}; correction notes CN-000001 "
-        "credited more than the data supports: if that was a concession, not an error, there is nothing to bill, and "
-        "such a note is made with purpose goodwill |")
+        f"| under-billed 64.22 AUD: a paid invoice cannot be raised, {BILL_SEPARATELY}; its correction credit notes "
+        "(CN-000001) credit more than the data supports: if that was a concession, not an error, there is nothing to "
+        "bill (make such a note with purpose goodwill) |")
 
 
 def test_goodwill_notes_are_named_as_not_counting_when_the_invoice_is_over_billed(engine, instance):
@@ -78,5 +78,5 @@ def test_goodwill_notes_are_named_as_not_counting_when_the_invoice_is_over_bille
     assert (drift.goodwill_notes, drift.correction_notes) == (("CN-000001",), ())
     assert drift.action == (
         f"over-billed 2.40 AUD: issue a correction credit note (arcadia-pipelines credit-note suggest {pilot['id']}); "
-        "goodwill notes CN-000001 do not count here: a concession corrects nothing, so they do not lower what the "
-        "data says was over-billed")
+        "its goodwill credit notes (CN-000001) do not count here: a concession corrects nothing, so they do not "
+        "lower what the data says was over-billed")
