@@ -1,67 +1,31 @@
-"""The page layout invoices and credit notes share (fpdf2): any stored text made printable, fields
-that wrap and are cut with a visible "…", a table whose rows continue on further pages under a
-repeated header, the totals block kept whole on the last page, the parties and the payment and
-contact lines.
-
-Every text the warehouse can hold renders: fpdf2's built-in fonts print Windows-1252 (Latin-1 plus
-€ … – — ‘ ’ “ ”), so other letters lose their accents and anything else prints as '?', control
-characters included. A field is cut after `MAX_CHARS` characters before any layout work, so a
-100,000-character text costs no more than a short one, and a table row never outgrows a page.
+"""The page layout invoices and credit notes share (fpdf2): fields that wrap and are cut with a
+visible "…" (any stored text, made printable by text_fit.py), a table whose rows continue on
+further pages under repeated headings, the totals block kept whole on the last page, the parties
+and the payment and contact lines. Every field and cell has a number of lines it may take, so a
+table row never outgrows a page and a long text costs no more than what it shows.
 """
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from arcadia_pipelines.billing.money import format_cents
 
 from .supplier import Supplier
+from .text_fit import CUT, ENCODING, MAX_CHARS, fit, printable
 
-CUT = "\u2026"  # ends a text that was cut
-ENCODING = "windows-1252"  # the built-in fonts' (WinAnsiEncoding)
-MAX_CHARS = 2000  # of any one field; a table cell or a field also stops at its own number of lines
-UNKNOWN = "?"
 LINE_HEIGHT = 5.0
 TABLE_WIDTH = 180.0
 
 
 class DocumentError(Exception):
     """The document cannot be made as the law requires (e.g. a tax invoice without the supplier's ABN)."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _printable_char(c: str) -> str:
-    if c == "\n":
-        return c
-    if c == "\t":
-        return " "
-    if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"):  # control, lone surrogate, private, unassigned
-        return UNKNOWN
-    for candidate in (c, "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))):
-        try:
-            candidate.encode(ENCODING)
-            return candidate
-        except UnicodeEncodeError:
-            pass
-    return UNKNOWN
-
-
-def printable(text: str | None, max_chars: int = MAX_CHARS) -> str:
-    """`text` as the built-in fonts print it, cut with '…' after `max_chars` characters."""
-    text = text or ""
-    cut = len(text) > max_chars
-    text = text[:max_chars].replace("\r\n", "\n").replace("\r", "\n")
-    if not text.isascii() or not text.isprintable():
-        text = "".join(map(_printable_char, unicodedata.normalize("NFC", text)))
-    return text + CUT if cut else text
 
 
 def unit_price(cents: Decimal) -> str:
@@ -115,16 +79,17 @@ class DocumentPdf(FPDF):
         self.set_font("Helvetica", "", 8)
         self.cell(0, 5, f"{self.label} - page {self.page_no()} of {self.str_alias_nb_pages}", align="R")
 
-    def wrapped(self, text: str, width: float, max_lines: int | None = None) -> list[str]:
-        """`text` (already printable) broken into lines that fit `width` in the current font, the
-        last of at most `max_lines` ending in '…' when more would follow."""
-        lines = self.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output=MethodReturnValue.LINES)
-        if max_lines is None or len(lines) <= max_lines:
-            return lines
-        last = lines[max_lines - 1].rstrip()
-        while last and self.get_string_width(last + CUT) > width - 2 * self.c_margin:
-            last = last[:-1]
-        return [*lines[:max_lines - 1], last + CUT]
+    def wrapped(self, text: str | None, width: float, max_lines: int | None = None) -> list[str]:
+        """Any `text` in lines that fit `width` in the current font, at most `max_lines` (the last
+        then ending in '…'); cut before layout at what `max_lines` lines could ever hold."""
+        widths = self.current_font.cw
+        scale = self.font_size_pt * 0.001 / self.k  # font units per character -> mm
+        room = (width - 2 * self.c_margin) / scale
+        limit = MAX_CHARS
+        if max_lines is not None:
+            narrowest = min(w for w in widths.values() if w > 0)
+            limit = min(limit, max_lines * (int(room / narrowest) + 1))
+        return fit(printable(text, limit), widths, room, max_lines)
 
     def text_lines(self, x: float, width: float, lines: Sequence[str], height: float = LINE_HEIGHT,
                    align: str = "L") -> None:
@@ -136,16 +101,16 @@ class DocumentPdf(FPDF):
               max_lines: int = 3) -> None:
         """A paragraph across the page."""
         self.set_font("Helvetica", style, size)
-        self.text_lines(self.l_margin, self.epw, self.wrapped(printable(text), self.epw, max_lines), height)
+        self.text_lines(self.l_margin, self.epw, self.wrapped(text, self.epw, max_lines), height)
 
     def pair(self, label: str, value: str | None, max_lines: int = 3) -> None:
         """A label in bold and its value beside it, wrapped under itself."""
         self.set_font("Helvetica", "B", 10)
-        lines = self.wrapped(printable(value), self.epw - 45, max_lines)
+        lines = self.wrapped(value, self.epw - 45, max_lines)
         if self.y + len(lines) * LINE_HEIGHT > self.page_break_trigger:
             self.add_page()
         top = self.y
-        self.cell(45, LINE_HEIGHT, printable(label, 40))
+        self.cell(45, LINE_HEIGHT, self.wrapped(label, 45, 1)[0])
         self.set_font("Helvetica", "", 10)
         self.set_y(top)
         self.text_lines(self.l_margin + 45, self.epw - 45, lines)
@@ -176,12 +141,12 @@ class DocumentPdf(FPDF):
         that would not fit starts a new page, which repeats the column headings."""
         def heading() -> None:
             self.set_font("Helvetica", "B", size)
-            self._row(columns, [self.wrapped(printable(c.heading), c.width, 2) for c in columns], height)
+            self._row(columns, [self.wrapped(c.heading, c.width, 2) for c in columns], height)
             self.set_font("Helvetica", "", size)
 
         heading()
         for row in rows:
-            cells = [self.wrapped(printable(text), c.width, c.max_lines) for c, text in zip(columns, row)]
+            cells = [self.wrapped(text, c.width, c.max_lines) for c, text in zip(columns, row)]
             if self.y + max(map(len, cells)) * height > self.page_break_trigger:
                 self.add_page()
                 heading()
@@ -205,7 +170,7 @@ class DocumentPdf(FPDF):
             self.add_page()
         for n, (label, cents) in enumerate(rows):
             self.set_font("Helvetica", "B" if n == len(rows) - 1 else "", 10)
-            self.cell(TABLE_WIDTH - 30, 6, self.wrapped(printable(label, 200), TABLE_WIDTH - 30, 1)[0], align="R")
+            self.cell(TABLE_WIDTH - 30, 6, self.wrapped(label, TABLE_WIDTH - 30, 1)[0], align="R")
             self.cell(30, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if tax_note:
             self.ln(2)
