@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Mapping
+from itertools import accumulate
 
 CUT = "\u2026"  # ends a text that was cut
 ENCODING = "windows-1252"  # the built-in fonts' (WinAnsiEncoding)
@@ -59,7 +61,7 @@ def fit(text: str, widths: Mapping[str, float], room: float, max_lines: int | No
             break
     if more:
         last = lines[-1].rstrip()
-        while last and sum(widths[c] for c in last) + widths[CUT.encode(ENCODING).decode("latin-1")] > room:
+        while last and sum(map(widths.__getitem__, last)) + widths[CUT.encode(ENCODING).decode("latin-1")] > room:
             last = last[:-1].rstrip()
         lines[-1] = last + CUT.encode(ENCODING).decode("latin-1")
     return [line.encode("latin-1").decode(ENCODING) for line in lines]
@@ -75,7 +77,7 @@ def _wrap(paragraph: str, widths: Mapping[str, float], room: float, lines: list[
     line, width, first, space = "", 0.0, True, widths[" "]
     words = paragraph.rstrip(" ").split(" ")  # a space at the end of a line takes no room
     for i, word in enumerate(words):
-        word_width = sum(widths[c] for c in word)
+        word_width = sum(map(widths.__getitem__, word))
         added = word_width if first else space + word_width
         if width + added <= room:
             line, width, first = (word if first else f"{line} {word}"), width + added, False
@@ -85,13 +87,9 @@ def _wrap(paragraph: str, widths: Mapping[str, float], room: float, lines: list[
             if full():
                 return True
         while word_width > room:  # a word wider than a line, broken by characters
-            n, taken = 0, 0.0
-            while n < len(word) and taken + widths[word[n]] <= room:
-                taken += widths[word[n]]
-                n += 1
-            n = max(n, 1)
+            n = max(bisect_right(list(accumulate(map(widths.__getitem__, word))), room), 1)
             lines.append(word[:n])
-            word, word_width = word[n:], word_width - sum(widths[c] for c in word[:n])
+            word, word_width = word[n:], word_width - sum(map(widths.__getitem__, word[:n]))
             if full():
                 return bool(word) or i < len(words) - 1
         line, width, first = word, word_width, not word
