@@ -99,7 +99,7 @@ def publish(link: Path, files: Mapping[str, bytes]) -> list[str]:
             previous = _switch(link, version, versions)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _prune(versions, keep={version, previous})
+    _prune(versions, keep={version, previous, current_version(link)})  # the last: a concurrent export's
     return changed
 
 
