@@ -5,8 +5,10 @@ summing to the warehouse's cents."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -112,7 +114,9 @@ def assert_read_as_numbers_that_sum_to_the_cents(engine):
                            for a in amounts), (name, dict(row))
 
 
-def test_the_demo_month_says_what_is_overdue_and_what_each_tenant_owes(engine):
+@pytest.fixture
+def demo_receivables(engine):
+    """The demo's April: pilot 40 days overdue with a correction, kiwi 3 days, harbour paid, switch void."""
     with engine.begin() as c:
         seed(c)
     rollup(engine)
@@ -125,6 +129,12 @@ def test_the_demo_month_says_what_is_overdue_and_what_each_tenant_owes(engine):
         apply_move(c, invoice["switch"], "void", NOW)
         create_credit_note(c, invoice["pilot"], "droplet stopped early",
                            [LineCredit(line_id(c, invoice["pilot"], "overage"), 150)], NOW)
+    write_cost_vs_revenue(engine, APRIL, "AUD")
+    return engine
+
+
+def test_the_demo_month_says_what_is_overdue_and_what_each_tenant_owes(demo_receivables):
+    engine = demo_receivables
     got = {r["tenant_id"]: r for r in view(engine, "bi_invoices", "invoice_id")}
     assert (got["pilot"]["days_overdue"], got["kiwi"]["days_overdue"]) == (40, 3)
     assert got["harbour"]["days_overdue"] is got["switch"]["days_overdue"] is None  # paid, void: nothing due
@@ -220,3 +230,16 @@ def test_downgrading_0014_restores_the_views_of_0007_and_upgrading_brings_the_ne
         [new] = view(engine, "bi_invoices", "invoice_id")
         assert (float(new["total"]), new["balance_cents"]) == (70.64, 7064)
         engine.dispose()
+
+
+def test_the_readmes_query_for_each_view_runs_as_written(demo_receivables):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("\n## For BI tools\n"):]
+    section = section[:section.index("\n## ", 1)]
+    queries = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
+    assert sorted(re.search(r"FROM (bi_\w+)", q).group(1) for q in queries) == sorted(VIEWS)
+    with demo_receivables.connect() as c:
+        answers = {re.search(r"FROM (bi_\w+)", q).group(1): c.exec_driver_sql(q).all() for q in queries}
+    assert all(answers.values()), answers  # the demo month has rows for each
+    assert [(r.tenant_name, r.days_overdue) for r in answers["bi_invoices"]] == [
+        ("Pilot Pty Ltd", 40), ("Kiwi Labs", 3)]
