@@ -80,8 +80,8 @@ def test_each_months_money_is_numbers_that_equal_its_invoices(engine, instance):
     months_of(engine)
     assert run_range(instance).success
     with engine.begin() as c:
-        pilot = c.execute(sa.select(t.tenant_invoices).where(t.tenant_invoices.c.tenant_id == "pilot",
-                                                             t.tenant_invoices.c.period_start == date(2026, 4, 1))).one()
+        i = t.tenant_invoices
+        pilot = c.execute(sa.select(i).where(i.c.tenant_id == "pilot", i.c.period_start == date(2026, 4, 1))).one()
         apply_move(c, pilot.id, "issue", NOW)
         overage = c.scalar(sa.select(t.tenant_invoice_lines.c.id).where(
             t.tenant_invoice_lines.c.invoice_id == pilot.id, t.tenant_invoice_lines.c.kind == "overage"))

@@ -144,7 +144,8 @@ def _failure_metadata(report: dict, metadata: dict) -> dict:
     """A failed run's metadata: its month's, or for a range each month's invoices and failed tenants."""
     if len(metadata) == 1:
         return next(iter(metadata.values()))
-    return {"failed_tenants": names({f"{e.tenant_id} ({p.label})" for p, month in report.items() for e in month.failures}),
+    failed = {f"{e.tenant_id} ({p.label})" for p, month in report.items() for e in month.failures}
+    return {"failed_tenants": names(failed),
             "months": markdown_table(["month", "invoices", "failed tenants"], [
                 (p.label, m["dagster/row_count"], m["failed_tenants"]) for p, m in metadata.items()])}
 
