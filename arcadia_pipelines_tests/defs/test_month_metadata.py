@@ -122,3 +122,15 @@ def test_cost_vs_revenue_plots_revenue_net_of_corrections_cost_and_margin(engine
     assert (meta["currency"], meta["revenue"], meta["cost"], meta["margin"], meta["goodwill_credited"]) == (
         "AUD", 61.22, 133.5, -72.28, 1.0)
     assert all(isinstance(meta[k], float) for k in ("revenue", "cost", "margin"))
+
+
+def test_a_range_with_a_bad_tenant_fails_naming_it_per_month_after_invoicing_everyone_else(engine, instance):
+    months_of(engine).tenant("broken").deployment("dep-broken", "broken").subscription(
+        "sub-broken", "broken", "dep-broken", "studio", at(2026, 3, 1), addons=[("nope", 1)])
+    result = run_range(instance)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    metadata = {k: v.value for k, v in failure.step_failure_data.user_failure_data.metadata.items()}
+    assert metadata["failed_tenants"] == "broken (2026-03), broken (2026-04)"
+    assert "| 2026-02 | 1 | none |" in metadata["months"] and "| 2026-04 | 3 | broken |" in metadata["months"]
+    assert len(rows(engine, t.tenant_invoices)) == 7  # everyone else, every month
