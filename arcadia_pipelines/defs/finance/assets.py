@@ -4,8 +4,8 @@ margin as numbers the asset's Plots tab draws."""
 
 import dagster as dg
 
-from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.billing.credit_notes import CORRECTION, GOODWILL
+from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.monthend.cost_vs_revenue import write_cost_vs_revenue
 from arcadia_pipelines.warehouse.month_figures import credited_revenue
 
