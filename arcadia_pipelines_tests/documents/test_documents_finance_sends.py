@@ -8,8 +8,8 @@ import re
 from datetime import datetime, timezone
 
 from arcadia_pipelines.api.keys import create_key
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices
 from arcadia_pipelines_tests.api.conftest import serve
 from arcadia_pipelines_tests.builders import World, rows

@@ -18,8 +18,8 @@ from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.documents.credit_note import load_credit_note_document, render_credit_note_pdf
 from arcadia_pipelines.documents.invoice_data import load_invoice_document
 from arcadia_pipelines.documents.invoice_pdf import render_invoice_pdf
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import (
     addons,
     credit_notes,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.api.keys import create_key
-from arcadia_pipelines.defs.invoicing.invoice_report import invoice_report
+from arcadia_pipelines.defs.invoicing.invoice_report import failure_description, invoice_report
 from arcadia_pipelines.explain import explain_invoice
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.api.conftest import serve
@@ -102,10 +102,11 @@ def test_a_stale_draft_is_held_refused_and_freed_by_a_fixed_rerun(engine, kind, 
 
     # what the run and the CLI say: kept and held, not "no invoice"
     report = invoice_report(engine, [APRIL])
-    assert "got no invoice" not in report.failure_description
-    assert "1 tenant(s) have their draft kept and held back" in report.failure_description
-    assert f"- tenant {HELD}: draft kept and held: {rule}: " in report.failure_description
-    assert report.metadata["held_drafts"] == f"{HELD} 2026-04 (draft kept and held: {rule})"
+    description = failure_description(report)
+    assert "got no invoice" not in description
+    assert "1 tenant(s) have their draft kept and held back" in description
+    assert f"- tenant {HELD}: draft kept and held: {rule}: " in description
+    assert report[APRIL].metadata["held_drafts"] == f"{HELD} 2026-04 (draft kept and held: {rule})"
 
     # the rows the draft was made from are kept: explain still shows its evidence
     if kind == "volume_out_of_bounds":  # the usage stage refuses it: its usage as it was
@@ -145,7 +146,7 @@ def test_a_tenant_without_a_draft_is_still_refused_without_one(engine):
     result = rollup(engine)
     assert result.created == [OTHER] and result.held == {}
     assert [i["tenant_id"] for i in rows(engine, t.tenant_invoices)] == [OTHER]
-    description = invoice_report(engine, [APRIL]).failure_description
+    description = failure_description(invoice_report(engine, [APRIL]))
     assert description.startswith("1 tenant(s) got no invoice because of bad input; every other tenant was invoiced")
     assert "draft kept and held" not in description
 
