@@ -59,3 +59,9 @@ def append_month_invoiced(conn: sa.Connection, period_start: date, now: datetime
         id=event_id, period_start=period_start, occurred_at=now, invoices=invoices, failed_tenants=failed,
         totals=json.dumps(totals, sort_keys=True)))
     return event_id
+
+
+def announce_months(engine: sa.Engine, period_starts: list[date], now: datetime) -> list[int]:
+    """Each month's month.invoiced event where its drafts changed, one transaction; their ids."""
+    with engine.begin() as conn:
+        return [i for p in period_starts if (i := append_month_invoiced(conn, p, now)) is not None]

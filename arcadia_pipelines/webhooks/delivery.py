@@ -101,6 +101,32 @@ def _max(column: sa.ColumnElement, value: int) -> sa.ColumnElement:
     return sa.case((sa.func.coalesce(column, 0) < value, value), else_=column)
 
 
+def next_event(conn: sa.Connection, ep: sa.Row) -> tuple[Event, sa.Row | None] | None:
+    """The endpoint's next event and its webhook_deliveries row (None for an event not tried yet)."""
+    d = webhook_deliveries
+    while True:
+        queued = conn.execute(sa.select(d).where(d.c.endpoint_id == ep.id, d.c.parked_at.is_(None))
+                              .order_by(d.c.event_id).limit(1)).first()
+        new = events_after(conn, frozenset(ep.event_types.split(",")), ep.cursor_event_id, 1)
+        if queued is None or (new and new[0].id < queued.event_id):
+            return (new[0], None) if new else None
+        event = events_by_id(conn, [queued.event_id]).get(queued.event_id)
+        if event is not None:
+            return event, queued
+        # its invoice is gone, and its events with it
+        conn.execute(sa.delete(d).where(d.c.endpoint_id == ep.id, d.c.event_id == queued.event_id))
+
+
+def due_now(conn: sa.Connection, now: datetime) -> list[tuple[int, int, int]]:
+    """(endpoint, event, failed attempts) of each enabled endpoint with an event due now."""
+    e, due = webhook_endpoints, []
+    for ep in conn.execute(sa.select(e).where(e.c.disabled_at.is_(None)).order_by(e.c.id)):
+        head = next_event(conn, ep)
+        if head is not None and (head[1] is None or head[1].next_attempt_at <= now):
+            due.append((ep.id, head[0].id, head[1].attempts if head[1] is not None else 0))
+    return due
+
+
 class _Endpoint:
     """One endpoint's deliveries within a pass."""
 
@@ -109,19 +135,6 @@ class _Endpoint:
         self.engine, self.id, self.policy, self.rng, self.send, self.result = (engine, endpoint_id, policy, rng,
                                                                                send, result)
 
-    def _next(self, conn: sa.Connection, ep: sa.Row) -> tuple[Event, sa.Row | None] | None:
-        d = webhook_deliveries
-        queued = conn.execute(sa.select(d).where(d.c.endpoint_id == self.id, d.c.parked_at.is_(None))
-                              .order_by(d.c.event_id).limit(1)).first()
-        new = events_after(conn, frozenset(ep.event_types.split(",")), ep.cursor_event_id, 1)
-        if queued is not None and (not new or queued.event_id <= new[0].id):
-            event = events_by_id(conn, [queued.event_id]).get(queued.event_id)
-            if event is None:  # its invoice is gone, and its events with it
-                conn.execute(sa.delete(d).where(d.c.endpoint_id == self.id, d.c.event_id == queued.event_id))
-                return self._next(conn, ep)
-            return event, queued
-        return (new[0], None) if new else None
-
     def step(self, now: datetime) -> bool:
         """Send the endpoint's next event if one is due now; False when there is none."""
         e = webhook_endpoints
@@ -129,7 +142,7 @@ class _Endpoint:
             ep = conn.execute(sa.select(e).where(e.c.id == self.id)).first()
             if ep is None or ep.disabled_at is not None:
                 return False
-            head = self._next(conn, ep)
+            head = next_event(conn, ep)
             if head is None:
                 return False
             event, queued = head

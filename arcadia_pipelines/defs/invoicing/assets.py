@@ -7,6 +7,8 @@ what the shards did into the asset's metadata. Under a parallel executor (multip
 k8s or Celery in production) the shard steps run at the same time.
 """
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
 from arcadia_pipelines.billing.money import format_cents
@@ -15,6 +17,7 @@ from arcadia_pipelines.monthend.metering_gaps import describe_gaps, stale_open_i
 from arcadia_pipelines.monthend.quotes import write_quotes
 from arcadia_pipelines.monthend.shards import Shard
 from arcadia_pipelines.monthend.usage import write_usage
+from arcadia_pipelines.warehouse.month_events import announce_months
 
 from ..metadata import markdown_table, names, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
@@ -149,6 +152,9 @@ def report_invoices(context: dg.OpExecutionContext, warehouse: WarehouseResource
     metadata = {"created": total["created"], "recomputed": total["recomputed"],
                 "skipped_existing": total["skipped_existing"], "left_alone": left_alone,
                 "lines_written": total["lines_written"], "shards": len(shards), **report.metadata}
+    # the month.invoiced webhook event, also when some tenants' bad input left them out (it counts them)
+    metadata["month_invoiced_events"] = len(announce_months(warehouse.engine, [p.start for p in periods(context)],
+                                                            datetime.now(timezone.utc)))
     if report.failures:
         raise dg.Failure(description=report.failure_description, metadata=metadata)
     context.add_output_metadata(metadata)
