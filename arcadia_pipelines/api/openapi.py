@@ -9,6 +9,7 @@ from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
 from .events import DEFAULT_LIMIT as EVENTS_DEFAULT_LIMIT
 from .events import MAX_LIMIT as EVENTS_MAX_LIMIT
 from .params import DEFAULT_LIMIT, MAX_LIMIT
+from .webhooks import WEBHOOK_ENDPOINT_SCHEMA, WEBHOOKS_PATH
 
 _CENTS = {"type": "integer", "description": "integer cents"}
 _DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "exact decimal, as a string"}
@@ -327,6 +328,7 @@ DOCUMENT = {
                 "has_more": {"type": "boolean"}}}),
                 "400": _error("malformed parameter or cursor"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY}}},
+        "/api/v1/webhooks": WEBHOOKS_PATH,
         "/api/v1/openapi.json": {"get": {"summary": "This description", "security": [],
                                          "responses": {"200": _ok({"type": "object"})}}},
     },
@@ -339,6 +341,7 @@ DOCUMENT = {
             "LineUsage": _LINE_USAGE,
             "CreditNote": _CREDIT_NOTE,
             "Event": _EVENT,
+            "WebhookEndpoint": WEBHOOK_ENDPOINT_SCHEMA,
             "CreditNoteRequest": _CREDIT_NOTE_REQUEST,
             "InvoiceWithLines": {"allOf": [_ref("Invoice"), {
                 "type": "object", "required": ["lines"],

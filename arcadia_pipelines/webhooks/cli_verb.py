@@ -58,9 +58,9 @@ def cmd_list(args) -> int:
     print(f"{'id':>4}  {'status':<8} {'last_event':>10} {'lag':>6} {'lag_s':>7} {'fail_1d':>7} {'parked':>6}  url  events")
     for r in rows:
         print(f"{r['id']:>4}  {'disabled' if r['disabled'] else 'enabled':<8} {r['last_delivered_event_id'] or '-':>10} "
-              f"{r['lag_events']:>6} {r['lag_seconds']:>7} {r['failures_last_day']:>7} {len(r['parked']):>6}  "
+              f"{r['lag_events']:>6} {r['lag_seconds']:>7} {r['failures_last_day']:>7} {r['parked']:>6}  "
               f"{r['url']}  {','.join(r['events'])}")
-        for p in r["parked"]:
+        for p in r["parked_events"]:
             print(f"      parked event {p['event_id']}: {p['error']}")
     return 0
 

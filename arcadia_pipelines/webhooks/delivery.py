@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 import sqlalchemy as sa
+import urllib3
 from urllib3.util.retry import Retry
 
 from arcadia_pipelines.digitalocean.deadline import DeadlineAdapter, DeadlineExceeded, deadline
@@ -86,9 +87,12 @@ def http_sender(session: requests.Session | None = None) -> Sender:
                 response = session.post(url, data=body, headers=headers, timeout=seconds, allow_redirects=False,
                                         stream=True)
                 response.close()
-        except (DeadlineExceeded, requests.Timeout):
+        except urllib3.exceptions.NewConnectionError:  # (a subclass of urllib3's TimeoutError)
+            return "connection refused or closed before an answer"
+        except (DeadlineExceeded, requests.Timeout, urllib3.exceptions.TimeoutError):
             return f"no answer within the {seconds:g}s deadline"
-        except requests.ConnectionError:
+        # without urllib3 retries its own errors come through as they are
+        except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError):
             return "connection refused or closed before an answer"
         except requests.RequestException as e:
             return f"request failed ({type(e).__name__})"

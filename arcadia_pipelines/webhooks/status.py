@@ -34,6 +34,6 @@ def endpoint_status(conn: sa.Connection, now: datetime) -> list[dict]:
             "lag_seconds": max(0, int((now - first[0].occurred_at).total_seconds())) if first else 0,
             "failures_last_day": conn.scalar(sa.select(sa.func.count()).where(
                 f.c.endpoint_id == ep.id, f.c.failed_at > now - timedelta(days=1))),
-            "parked": [{"event_id": p.event_id, "error": p.last_error} for p in parked],
+            "parked": len(parked), "parked_events": [{"event_id": p.event_id, "error": p.last_error} for p in parked],
         })
     return out

@@ -23,8 +23,8 @@ def endpoint_metadata(statuses: list[dict]) -> dict:
         prefix = f"endpoint_{s['id']}"
         metadata |= {f"{prefix}/last_delivered_event": s["last_delivered_event_id"] or 0,
                      f"{prefix}/lag_events": s["lag_events"], f"{prefix}/lag_seconds": s["lag_seconds"],
-                     f"{prefix}/failures_last_day": s["failures_last_day"], f"{prefix}/parked": len(s["parked"])}
-    parked = [(s["id"], p["event_id"], p["error"]) for s in statuses for p in s["parked"]]
+                     f"{prefix}/failures_last_day": s["failures_last_day"], f"{prefix}/parked": s["parked"]}
+    parked = [(s["id"], p["event_id"], p["error"]) for s in statuses for p in s["parked_events"]]
     metadata["parked_events"] = markdown_table(["endpoint", "event", "why"], parked)
     metadata["parked"] = len(parked)
     return metadata
