@@ -28,6 +28,12 @@ def month_of_drafts(engine: sa.Engine, invoices: int) -> list[int]:
     return ids
 
 
+def drafts(engine: sa.Engine, *tenants: str, period: str = "2026-05") -> list[int]:
+    """A draft for each new tenant."""
+    ledger = Ledger(engine)
+    return [ledger.invoice(ledger.tenant(t), period=period) for t in tenants]
+
+
 def activity(engine: sa.Engine, invoice_ids: list[int], seed: int = 7):
     """Issue every draft, then pay, void or credit them in a seeded mixed order; yields after each
     step so a test can deliver while events keep coming."""
@@ -54,9 +60,7 @@ def activity(engine: sa.Engine, invoice_ids: list[int], seed: int = 7):
 
 def issued_later(engine: sa.Engine, *tenants: str) -> list[int]:
     """A May invoice issued for each new tenant: the ids of their invoice.issued events."""
-    ledger = Ledger(engine)
-    for tenant in tenants:
-        invoice_id = ledger.invoice(ledger.tenant(tenant), period="2026-05")
+    for invoice_id in drafts(engine, *tenants):
         with engine.begin() as conn:
             apply_move(conn, invoice_id, "issue", NOW)
     return pushed_event_ids(engine, "issued")[-len(tenants):]
