@@ -39,6 +39,7 @@ class Receiver:
     timeout_sleep: float = 1.0
     down: bool = False  # refuse every request with 503
     clock: object = None  # the simulated clock the sender runs on, if any
+    delay: float = 0.0  # seconds before every answer
     requests: list[Request] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
 
@@ -64,8 +65,7 @@ class Receiver:
                     self.close_connection = True
                     self.connection.close()
                     return
-                if fault == "timeout":
-                    time.sleep(receiver.timeout_sleep)
+                time.sleep(receiver.timeout_sleep if fault == "timeout" else receiver.delay)
                 status = int(fault) if fault in ("500", "503") else 204
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
