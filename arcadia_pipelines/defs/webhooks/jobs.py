@@ -6,10 +6,6 @@ from datetime import timedelta
 
 import dagster as dg
 
-from arcadia_pipelines.webhooks.delivery import deliver_pass, utc_now
-from arcadia_pipelines.webhooks.secret_box import SecretKeyError
-from arcadia_pipelines.webhooks.status import endpoint_status
-
 from ..metadata import markdown_table
 from ..resources import WarehouseResource
 
@@ -32,6 +28,11 @@ def endpoint_metadata(statuses: list[dict]) -> dict:
 
 @dg.op(out=dg.Out(dg.Nothing), description="Sends every due event to its endpoints, in event order per endpoint.")
 def deliver_webhook_events(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
+    # here, not at the top: loading the definitions leaves the HTTP and API libraries unimported
+    from arcadia_pipelines.webhooks.delivery import deliver_pass, utc_now
+    from arcadia_pipelines.webhooks.secret_box import SecretKeyError
+    from arcadia_pipelines.webhooks.status import endpoint_status
+
     try:
         result = deliver_pass(warehouse.engine, budget=RUN_BUDGET)
     except SecretKeyError as e:

@@ -5,8 +5,6 @@ queue launches one run, and a run that could not move it is tried again ten minu
 
 import dagster as dg
 
-from arcadia_pipelines.webhooks.delivery import due_now, utc_now
-
 from ..resources import WarehouseResource
 from .jobs import deliver_webhooks
 
@@ -17,6 +15,8 @@ UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dag
 @dg.sensor(job=deliver_webhooks, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Launches deliver_webhooks when a webhook endpoint has an event due.")
 def webhook_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    from arcadia_pipelines.webhooks.delivery import due_now, utc_now  # not at load time (HTTP libraries)
+
     now = utc_now()
     with warehouse.engine.connect() as conn:
         due = due_now(conn, now)
