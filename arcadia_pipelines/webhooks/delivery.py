@@ -21,9 +21,8 @@ from datetime import datetime, timedelta, timezone
 import requests
 import sqlalchemy as sa
 import urllib3
-from urllib3.util.retry import Retry
 
-from arcadia_pipelines.digitalocean.deadline import DeadlineAdapter, DeadlineExceeded, deadline
+from arcadia_pipelines.digitalocean.deadline import DeadlineExceeded, deadline, deadline_session
 from arcadia_pipelines.warehouse.schema import webhook_deliveries, webhook_endpoints, webhook_failures
 
 from .events import Event, events_after, events_by_id
@@ -68,18 +67,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    adapter = DeadlineAdapter(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
-    for scheme in ("http://", "https://"):
-        session.mount(scheme, adapter)
-    return session
-
-
 def http_sender(session: requests.Session | None = None) -> Sender:
     """POSTs with a total deadline; returns None when delivered, else why not (never the URL, which
     may carry credentials, nor anything about the secret)."""
-    session = session or _session()
+    session = session or deadline_session()  # no retries of its own: ours are in the pass
 
     def send(url: str, body: bytes, headers: dict, seconds: float) -> str | None:
         try:
