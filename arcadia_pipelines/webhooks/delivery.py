@@ -25,7 +25,7 @@ import urllib3
 from arcadia_pipelines.digitalocean.deadline import DeadlineExceeded, deadline, deadline_session
 from arcadia_pipelines.warehouse.schema import webhook_deliveries, webhook_endpoints, webhook_failures
 
-from .events import Event, events_after, events_by_id
+from .events import Event, events_after, events_by_id, latest_event_id
 from .pass_lock import delivery_lock
 from .payloads import body as event_body
 from .secret_box import decrypt
@@ -97,12 +97,21 @@ def _max(column: sa.ColumnElement, value: int) -> sa.ColumnElement:
 
 
 def next_event(conn: sa.Connection, ep: sa.Row) -> tuple[Event, sa.Row | None] | None:
-    """The endpoint's next event and its webhook_deliveries row (None for an event not tried yet)."""
-    d = webhook_deliveries
+    """The endpoint's next event and its webhook_deliveries row (None for an event not tried yet).
+
+    With none, the cursor moves up to the latest event (of other types: drafts' events, say), so the
+    next look starts there instead of scanning them again. The latest id is read first: every event
+    below it is visible by then (the feed's lock), so none of the endpoint's types is passed over.
+    The move is conditional on the cursor read, so a concurrent `redeliver --from` wins."""
+    d, e = webhook_deliveries, webhook_endpoints
+    latest = latest_event_id(conn)
     while True:
         queued = conn.execute(sa.select(d).where(d.c.endpoint_id == ep.id, d.c.parked_at.is_(None))
                               .order_by(d.c.event_id).limit(1)).first()
-        new = events_after(conn, frozenset(ep.event_types.split(",")), ep.cursor_event_id, 1)
+        new = events_after(conn, frozenset(ep.event_types.split(",")), ep.cursor_event_id, 1, until=latest)
+        if queued is None and not new and latest > ep.cursor_event_id:
+            conn.execute(sa.update(e).where(e.c.id == ep.id, e.c.cursor_event_id == ep.cursor_event_id)
+                         .values(cursor_event_id=latest))
         if queued is None or (new and new[0].id < queued.event_id):
             return (new[0], None) if new else None
         event = events_by_id(conn, [queued.event_id]).get(queued.event_id)

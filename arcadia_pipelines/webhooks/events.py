@@ -43,12 +43,14 @@ def _stream(types: frozenset[str]) -> sa.Select | sa.CompoundSelect:
     return sa.union_all(*parts) if len(parts) > 1 else parts[0]
 
 
-def events_after(conn: sa.Connection, types: frozenset[str], after: int, limit: int) -> list[Event]:
-    """Up to `limit` events of `types` with ids above `after`, in id order."""
+def events_after(conn: sa.Connection, types: frozenset[str], after: int, limit: int,
+                 until: int | None = None) -> list[Event]:
+    """Up to `limit` events of `types` with ids above `after` (and at most `until`), in id order."""
     if not types:
         return []
     s = _stream(types).subquery()
-    rows = conn.execute(sa.select(s).where(s.c.id > after).order_by(s.c.id).limit(limit)).all()
+    upto = [s.c.id <= until] if until is not None else []
+    rows = conn.execute(sa.select(s).where(s.c.id > after, *upto).order_by(s.c.id).limit(limit)).all()
     return [_event(r) for r in rows]
 
 

@@ -8,15 +8,19 @@ import random
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from arcadia_pipelines.webhooks.delivery import RetryPolicy
+from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.warehouse.schema import webhook_endpoints
+from arcadia_pipelines.webhooks.delivery import RetryPolicy, deliver_pass
 from arcadia_pipelines.webhooks.endpoints import add_endpoint, redeliver
+from arcadia_pipelines.webhooks.events import latest_event_id
 from arcadia_pipelines.webhooks.signing import signature_header
 from arcadia_pipelines.webhooks.status import endpoint_status
 
 from .clock import FakeClock, drain
 from .receiver import Receiver, readme_verify
-from .scenario import activity, issued_later, month_of_drafts, pushed_event_ids
+from .scenario import NOW, activity, issued_later, month_of_drafts, pushed_event_ids
 
 verify = readme_verify()
 
@@ -130,3 +134,19 @@ def test_a_tampered_body_or_an_old_timestamp_fails_the_readme_verification():
     assert not verify(secret, signature_header(secret, now - 301, body), body, now=now)
     assert not verify("whsec_other", header, body, now=now)
     assert not verify(secret, "v1=" + header.split("v1=")[1], body, now=now)
+
+
+def test_an_endpoint_moves_past_other_types_of_events_once_and_still_gets_its_own(engine, receiver):
+    endpoint_id, _ = add_endpoint(engine, receiver.url, "invoice.paid")
+    invoices = month_of_drafts(engine, 3)
+    for invoice_id in invoices:
+        with engine.begin() as conn:
+            apply_move(conn, invoice_id, "issue", NOW)
+    deliver_pass(engine)
+    with engine.connect() as conn:
+        cursor = conn.scalar(sa.select(webhook_endpoints.c.cursor_event_id))
+        assert cursor == latest_event_id(conn) and receiver.requests == []
+    with engine.begin() as conn:
+        apply_move(conn, invoices[1], "pay", NOW)
+    deliver_pass(engine)
+    assert receiver.ids() == pushed_event_ids(engine, "paid") and len(receiver.ids()) == 1

@@ -18,7 +18,7 @@ def webhook_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Ware
     from arcadia_pipelines.webhooks.delivery import due_now, utc_now  # not at load time (HTTP libraries)
 
     now = utc_now()
-    with warehouse.engine.connect() as conn:
+    with warehouse.engine.begin() as conn:  # it moves idle endpoints' cursors past other events
         due = due_now(conn, now)
     if not due:
         return dg.SkipReason("no webhook event is due")
