@@ -32,6 +32,7 @@ from .secret_box import decrypt
 from .signing import EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header
 
 FAILURES_KEPT = timedelta(days=30)
+ANSWER_BYTES = 64 * 1024  # what is read of an answer: only its status counts
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,19 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _read_short_answer(response: requests.Response) -> None:
+    """Read an answer of up to ANSWER_BYTES whole, so its connection serves the next request
+    (keep-alive: no new TLS handshake per event); close it on a longer one."""
+    read = 0
+    try:
+        for chunk in response.iter_content(8192):
+            read += len(chunk)
+            if read > ANSWER_BYTES:
+                break
+    finally:
+        response.close()
+
+
 def http_sender(session: requests.Session | None = None) -> Sender:
     """POSTs with a total deadline; returns None when delivered, else why not (never the URL, which
     may carry credentials, nor anything about the secret)."""
@@ -77,7 +91,7 @@ def http_sender(session: requests.Session | None = None) -> Sender:
             with deadline(seconds):
                 response = session.post(url, data=body, headers=headers, timeout=seconds, allow_redirects=False,
                                         stream=True)
-                response.close()
+                _read_short_answer(response)
         except urllib3.exceptions.NewConnectionError:  # (a subclass of urllib3's TimeoutError)
             return "connection refused or closed before an answer"
         except (DeadlineExceeded, requests.Timeout, urllib3.exceptions.TimeoutError):
