@@ -70,13 +70,16 @@ def utc_now() -> datetime:
 
 def _read_short_answer(response: requests.Response) -> None:
     """Read an answer of up to ANSWER_BYTES whole, so its connection serves the next request
-    (keep-alive: no new TLS handshake per event); close it on a longer one."""
+    (keep-alive: no new TLS handshake per event); close it on a longer one. The status has come
+    already: a body that breaks off or outlasts the deadline changes nothing."""
     read = 0
     try:
         for chunk in response.iter_content(8192):
             read += len(chunk)
             if read > ANSWER_BYTES:
                 break
+    except (requests.RequestException, urllib3.exceptions.HTTPError, DeadlineExceeded, OSError):
+        pass
     finally:
         response.close()
 
@@ -92,6 +95,8 @@ def http_sender(session: requests.Session | None = None) -> Sender:
                 response = session.post(url, data=body, headers=headers, timeout=seconds, allow_redirects=False,
                                         stream=True)
                 _read_short_answer(response)
+        except requests.exceptions.SSLError:
+            return "TLS handshake failed (is the endpoint's certificate valid?)"
         except urllib3.exceptions.NewConnectionError:  # (a subclass of urllib3's TimeoutError)
             return "connection refused or closed before an answer"
         except (DeadlineExceeded, requests.Timeout, urllib3.exceptions.TimeoutError):
