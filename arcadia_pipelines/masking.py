@@ -21,7 +21,7 @@ _PATTERNS = [
 ]
 
 
-SECRET_ENV = ("DIGITALOCEAN_TOKEN",)  # values masked wherever they appear, whatever their shape
+SECRET_ENV = ("DIGITALOCEAN_TOKEN", "ARCADIA_WEBHOOK_KEY")  # values masked wherever they appear, whatever their shape
 
 
 def mask_secrets(text: str) -> str:
