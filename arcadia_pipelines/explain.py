@@ -115,7 +115,7 @@ def explain_invoice(conn: sa.Connection, invoice_id: int) -> dict:
                          "meant?)")
     head = {k: v.isoformat() if isinstance(v, date) else v for k, v in invoice._mapping.items()
             if k in ("id", "tenant_id", "period_start", "status", "currency", "subtotal_cents", "tax_cents",
-                     "total_cents", "number")}
+                     "total_cents", "number", "held_reason")}
     return {"invoice": head, "lines": [{**line_usage(conn, invoice, ln), "amount_cents": ln.amount_cents}
                                        for ln in invoice_lines(conn, invoice_id)]}
 
@@ -144,6 +144,8 @@ def render(explained: dict) -> str:
     number = f" {inv['number']}" if inv.get("number") else ""
     out = [(f"Invoice {inv['id']}{number} ({inv['status']}): {inv['tenant_id']}, {inv['period_start'][:7]}, "
             f"{inv['currency']}")]
+    if inv.get("held_reason"):
+        out.append(f"  held back, not issuable until its input is fixed and the month re-run: {inv['held_reason']}")
     width = max((len(ln["description"]) for ln in explained["lines"] if ln["kind"] != "overage"), default=0)
     for ln in explained["lines"]:
         amount = format_cents(ln["amount_cents"])

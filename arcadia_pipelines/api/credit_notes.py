@@ -29,6 +29,7 @@ from arcadia_pipelines.billing.credit_notes import (
     NotCreditable,
     UnknownLine,
 )
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 from arcadia_pipelines.documents.credit_note import (
     load_credit_note_document,
     render_credit_note_csv,
@@ -36,13 +37,8 @@ from arcadia_pipelines.documents.credit_note import (
 )
 from arcadia_pipelines.documents.invoice_pdf import DocumentError
 from arcadia_pipelines.documents.supplier import Supplier
-from arcadia_pipelines.warehouse.credit_notes import (
-    CreditNoteNotFound,
-    create_credit_note,
-    get_credit_note,
-    list_credit_notes,
-)
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound, get_credit_note, list_credit_notes
 
 from .auth import principal
 from .engines import ApiEngines

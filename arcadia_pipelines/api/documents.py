@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 from arcadia_pipelines.documents.invoice_csv import render_invoice_csv
 from arcadia_pipelines.documents.invoice_data import InvoiceDocument, load_invoice_document
 from arcadia_pipelines.documents.invoice_pdf import DocumentError, render_invoice_pdf
 from arcadia_pipelines.documents.supplier import Supplier
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
 
 from .auth import principal
 from .engines import ApiEngines

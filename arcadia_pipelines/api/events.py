@@ -3,7 +3,7 @@ that poll at least once and must never miss one.
 
 Events are handed out in id order; `next_cursor` is the position after the last event of the
 page (the same position when there was none), so a poller keeps calling with it. The feed never
-skips an event: appends are serialized and commit in id order (warehouse/invoice_moves.py), so
+skips an event: appends are serialized and commit in id order (invoicing/events.py), so
 an event below a visible one is visible too. A tenant key sees its own tenant's events only.
 """
 

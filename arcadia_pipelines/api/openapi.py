@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES, INVOICE_STATUSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
+from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES
 
 from .invoices_repo import MOVES
 from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
@@ -58,6 +59,8 @@ _INVOICE = {
         "due_at": _nullable({**_STAMP, "description": "issued_at + the tenant's payment terms (default 14 days)"}),
         "bill_to_name": _nullable({"type": "string", "description": "billing details printed on it, set on issue"}),
         "bill_to_address": _nullable({"type": "string"}), "bill_to_tax_id": _nullable({"type": "string"}),
+        "held_reason": _nullable({"type": "string", "description": "why this draft is held back (its month's billing "
+                                  "error, rule: message); issuing it answers 409 invoice_held. Null unless held"}),
     },
 }
 
@@ -195,7 +198,12 @@ def _move(name: str) -> dict:
         "responses": {"200": _ok({"type": "object", "required": ["data"],
                                   "properties": {"data": _ref("InvoiceWithLines")}}),
                       "401": _error("missing, unknown or revoked key"), "403": _error("tenant key"),
-                      "404": _error("unknown invoice"), "409": _error("not allowed from the current status"),
+                      "404": _error("unknown invoice"),
+                      "409": _error("not allowed from the current status (code `invalid_transition`)"
+                                    + ("; or a draft held back because its month has a billing error (code "
+                                       "`invoice_held`, the message names the rule); or a tenant whose "
+                                       "payment_terms_days is not 0 to 3650 (code `invalid_payment_terms`)"
+                                       if name == "issue" else "")),
                       "503": _BUSY},
     }}
 

@@ -11,7 +11,7 @@ from datetime import date
 from starlette.datastructures import QueryParams
 
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.schema import INVOICE_STATUSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
 
 from .errors import ApiError
 

@@ -21,7 +21,7 @@ def _document(args, fmt: str) -> bytes:
     from arcadia_pipelines.documents.invoice_pdf import DocumentError, render_invoice_pdf
     from arcadia_pipelines.documents.supplier import Supplier
     from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-    from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+    from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
     from arcadia_pipelines.warehouse.migrate import upgrade
 
     engine = create_warehouse_engine()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
 # From this total (in cents, tax included) an Australian tax invoice must identify the buyer.

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.credit_notes import CORRECTION
 from arcadia_pipelines.billing.invoice import InvoiceDraft
+from arcadia_pipelines.billing.lifecycle import RECOMPUTABLE
 from arcadia_pipelines.billing.money import exact, format_cents, round_ratio, to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.reads import TenantRange, tenant_ranges
@@ -91,7 +92,7 @@ class InvoiceDrift:
     @property
     def action(self) -> str:
         """What to do, in one line."""
-        if self.status == "draft":
+        if self.status in RECOMPUTABLE:
             return f"draft: re-run with force (arcadia-pipelines rollup --period {self.period.label} --force)"
         def money(cents: int) -> str:
             return f"{format_cents(cents)} {self.currency}"
@@ -210,7 +211,7 @@ def _recomputed_lines(draft: InvoiceDraft | None) -> dict[LineKey, tuple]:
 
 
 def _compare(inv: _Invoiced, draft: InvoiceDraft | None, period: Period) -> InvoiceDrift | None:
-    r, is_draft = inv.row, inv.row.status == "draft"
+    r, is_draft = inv.row, inv.row.status in RECOMPUTABLE
     now = _recomputed_lines(draft)
     differing = []
     for key in [*inv.lines, *(k for k in now if k not in inv.lines)]:  # invoice line order, new lines last

@@ -52,7 +52,7 @@ TABLES: dict[str, Doc] = {
         "legal_name": "Legal name printed on the tenant's invoices; null: the display name is printed.",
         "billing_address": "Postal address printed on the tenant's invoices (lines separated by newlines); null: none.",
         "tax_id": "Tenant's tax number (an ABN in Australia), printed on its tax invoices; null: none.",
-        "payment_terms_days": "Days from issue until an invoice is due; null: 14.",
+        "payment_terms_days": "Days from issue until an invoice is due, 0 to 3650; null: 14.",
     }),
     "deployments": Doc("A tenant's deployment and the DigitalOcean tag its resources carry. Written by the platform.", {
         "id": "Deployment id (primary key).",
@@ -214,6 +214,8 @@ TABLES: dict[str, Doc] = {
         "bill_to_name": "Buyer's name as printed on the invoice, copied from the tenant when issued.",
         "bill_to_address": "Buyer's address as printed on the invoice, copied from the tenant when issued.",
         "bill_to_tax_id": "Buyer's tax number (ABN) as printed on the invoice, copied from the tenant when issued.",
+        "held_reason": "Why this draft is held back: the billing error (rule: message) of the tenant's month; it "
+                       "cannot be issued until the input is fixed and the month re-run. Null unless held.",
     }),
     "tenant_invoice_lines": Doc("Lines of the tenant invoices, the tax line last.", {
         "id": "Line id (primary key).",

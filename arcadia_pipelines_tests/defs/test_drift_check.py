@@ -9,8 +9,8 @@ from arcadia_pipelines.billing.credit_notes import LineCredit
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.monthend.drift import invoice_drift
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines_tests.builders import World, at, rows
 
 from .runs import evaluations, run, run_drift
