@@ -401,7 +401,7 @@ api_keys = sa.Table(
 # -- webhooks: the events feed pushed to finance endpoints (migration 0015) -------------------
 
 # A month's invoicing finished (the `tenant_invoices` report): its id is drawn from invoice_events'
-# own id sequence under the feed's lock (warehouse/month_events.py), so invoice events and these
+# own id sequence under the feed's lock (invoicing/month_invoiced.py), so invoice events and these
 # share one order and one id space.
 month_invoiced_events = sa.Table(
     "month_invoiced_events", metadata,

@@ -1,5 +1,5 @@
 """The events an endpoint is sent: the events feed's invoice events of the four pushed kinds and
-the month.invoiced events, in one id order (warehouse/month_events.py)."""
+the month.invoiced events, in one id order (invoicing/month_invoiced.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import random
 import jsonschema
 from cryptography.fernet import Fernet
 
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.webhooks.delivery import RetryPolicy, deliver_pass
 from arcadia_pipelines.webhooks.endpoints import add_endpoint, set_disabled
 from arcadia_pipelines_tests.api.conftest import NOW

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import append_month_end_events, apply_move
-from arcadia_pipelines.warehouse.month_events import append_month_invoiced
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.events import append_month_end_events
+from arcadia_pipelines.invoicing.month_invoiced import append_month_invoiced
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import invoice_events, month_invoiced_events
 from arcadia_pipelines_tests.api.conftest import NOW, Ledger
 

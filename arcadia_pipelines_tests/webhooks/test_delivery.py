@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import webhook_endpoints
 from arcadia_pipelines.webhooks.delivery import RetryPolicy, deliver_pass
 from arcadia_pipelines.webhooks.endpoints import add_endpoint, redeliver

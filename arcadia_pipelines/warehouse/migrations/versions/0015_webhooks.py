@@ -5,7 +5,7 @@
 All additive: CREATE TABLE / CREATE INDEX on both backends.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04 22:00:00.000000
 
 """
@@ -19,7 +19,7 @@ from arcadia_pipelines.warehouse.types import UtcDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = '0015'
-down_revision: Union[str, Sequence[str], None] = '0012'
+down_revision: Union[str, Sequence[str], None] = '0013'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

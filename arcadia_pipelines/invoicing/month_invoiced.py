@@ -1,7 +1,7 @@
 """`month_invoiced_events`: a month's invoicing finished, in the same order as the invoice events.
 
 Its id is drawn from invoice_events' own id sequence (PostgreSQL's serial sequence; SQLite's
-AUTOINCREMENT counter in sqlite_sequence) while the feed's lock is held (invoice_moves.py
+AUTOINCREMENT counter in sqlite_sequence) while the feed's lock is held (events.py
 `lock_event_order`), so the two tables share one id space and one commit order: a reader that sees
 event N of either kind sees every event below N that will ever exist, which is what lets a
 webhook endpoint keep a single cursor. The pull feed (`GET /api/v1/events`) shows invoice events
@@ -15,8 +15,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .invoice_moves import lock_event_order
-from .schema import billing_errors, invoice_events, month_invoiced_events, tenant_invoices
+from arcadia_pipelines.warehouse.schema import billing_errors, invoice_events, month_invoiced_events, tenant_invoices
+
+from .events import lock_event_order
 
 _FEED_TABLE = invoice_events.name
 
