@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from arcadia_pipelines.billing.money import format_cents
+from arcadia_pipelines.invoicing.month_invoiced import announce_months
 from arcadia_pipelines.monthend.invoices import write_invoices
 from arcadia_pipelines.monthend.metering_gaps import describe_gaps, stale_open_intervals
 from arcadia_pipelines.monthend.quotes import write_quotes
 from arcadia_pipelines.monthend.shards import Shard
 from arcadia_pipelines.monthend.usage import write_usage
-from arcadia_pipelines.invoicing.month_invoiced import announce_months
 
 from ..metadata import markdown_table, names, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
