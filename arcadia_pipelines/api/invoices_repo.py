@@ -59,6 +59,8 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
         stmt = stmt.where(inv_t.c.period_start == q.period.start)
     if q.status is not None:
         stmt = stmt.where(inv_t.c.status == q.status)
+    if q.number is not None:
+        stmt = stmt.where(inv_t.c.number == q.number)
     if q.cursor is not None:
         c = q.cursor
         stmt = stmt.where(sa.or_(inv_t.c.period_start < c.period_start,

@@ -107,3 +107,16 @@ def get_credit_note(conn: sa.Connection, note_id: int, tenant_id: str | None = N
     if not found:
         raise CreditNoteNotFound(note_id)
     return found[0]
+
+
+def find_credit_notes(conn: sa.Connection, limit: int, *, scope: str | None = None,
+                      tenant_id: str | None = None, number: str | None = None,
+                      before_id: int | None = None) -> list[dict]:
+    """At most `limit` notes, newest first (id descending), each with its lines: in `scope`'s tenant
+    (every tenant's when None), narrowed to `tenant_id` and `number` when given, ids below `before_id`."""
+    cn = credit_notes
+    wanted = [cn.c.tenant_id == t for t in (scope, tenant_id) if t is not None]
+    wanted += [*([cn.c.number == number] if number is not None else []),
+               *([cn.c.id < before_id] if before_id is not None else [])]
+    ids = list(conn.scalars(sa.select(cn.c.id).where(*wanted).order_by(cn.c.id.desc()).limit(limit)))
+    return _notes(conn, cn.c.id.in_(ids))[::-1] if ids else []

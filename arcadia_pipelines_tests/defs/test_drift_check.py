@@ -77,7 +77,8 @@ def test_over_billing_an_issued_invoice_suggests_a_credit_note_and_applying_it_c
     assert not check.passed
     row = next(ln for ln in check.metadata["worst_first"].value.splitlines() if f"| {pilot['id']} |" in ln)
     assert ("| issued | 70.64 AUD | 68.00 AUD | -2.64 AUD | Overage: droplet_hours (1920 used, 1488 included): -2.40 | "
-            f"over-billed 2.40 AUD: issue a credit note (arcadia-pipelines credit-note suggest {pilot['id']}) |") in row
+            "over-billed 2.40 AUD: issue a correction credit note "
+            f"(arcadia-pipelines credit-note suggest {pilot['id']}) |") in row
     assert [i["total_cents"] for i in rows(engine, t.tenant_invoices, tenant_id="pilot")] == [7064]  # kept
 
     with engine.begin() as c:  # the note `credit-note suggest` proposes: every over-billed line difference
