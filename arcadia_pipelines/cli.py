@@ -44,6 +44,8 @@ VERBS = [
     ("credit-note", "Suggest the credit note that corrects an invoice whose data changed after invoicing, or "
      "write a note's PDF or CSV.", "credit-note suggest 3 --json"),
     ("explain", "Show why an invoice says what it says: each line with the metered usage behind it.", "explain 1"),
+    ("webhooks", "Push invoice events to finance endpoints, signed and retried: add, list, disable, rotate-secret, "
+     "redeliver, deliver.", "webhooks add --url https://ledger.example.com/arcadia"),
 ]
 
 
@@ -256,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_invoice_commands(sub)
     from arcadia_pipelines.explain_cli import add_commands as add_explain_commands
     add_explain_commands(sub)
+    from arcadia_pipelines.webhooks.cli_verb import add_commands as add_webhooks_commands
+    add_webhooks_commands(sub)
     return p
 
 

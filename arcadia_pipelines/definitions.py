@@ -16,13 +16,16 @@ from arcadia_pipelines.defs.invoicing.jobs import (invoice_drift, invoice_drift_
                                                    monthly_invoicing_schedule)
 from arcadia_pipelines.defs.resources import WarehouseResource
 from arcadia_pipelines.defs.sources import source_tables
+from arcadia_pipelines.defs.webhooks.jobs import deliver_webhooks
+from arcadia_pipelines.defs.webhooks.sensors import webhook_delivery_sensor
 from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
 
 defs = dg.Definitions(
     assets=[*source_tables, *bi_views, *dg.load_assets_from_modules([invoicing, finance, ar_export, digitalocean])],
     asset_checks=dg.load_asset_checks_from_modules([invoicing_checks, finance_checks, ar_export, digitalocean_checks]),
-    jobs=[monthly_invoicing, invoice_drift, do_inventory_job, cloud_costs],
+    jobs=[monthly_invoicing, invoice_drift, do_inventory_job, cloud_costs, deliver_webhooks],
     schedules=[monthly_invoicing_schedule, invoice_drift_daily, do_inventory_hourly, cloud_costs_daily],
+    sensors=[webhook_delivery_sensor],
     # The token is resolved when a run starts, never stored; api_url, left unset, is read from
     # DIGITALOCEAN_API_URL at run time (default https://api.digitalocean.com).
     # Steps are database-bound and sequential: run them in the run's own process.

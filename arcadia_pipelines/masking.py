@@ -17,10 +17,11 @@ _PATTERNS = [
     (re.compile(r"(?P<keep>\bBearer\s+)\S+", re.IGNORECASE), rf"\g<keep>{MASK}"),
     (re.compile(r"\bdo[poa]_v1_[A-Za-z0-9]+"), MASK),   # DigitalOcean personal/OAuth/app tokens
     (re.compile(r"\bak_[A-Za-z0-9_-]{20,}"), MASK),     # our API keys (arcadia_pipelines.api.keys)
+    (re.compile(r"\bwhsec_[A-Za-z0-9_-]{20,}"), MASK),  # webhook signing secrets (arcadia_pipelines.webhooks)
 ]
 
 
-SECRET_ENV = ("DIGITALOCEAN_TOKEN",)  # values masked wherever they appear, whatever their shape
+SECRET_ENV = ("DIGITALOCEAN_TOKEN", "ARCADIA_WEBHOOK_KEY")  # values masked wherever they appear, whatever their shape
 
 
 def mask_secrets(text: str) -> str:

@@ -13,6 +13,7 @@ from arcadia_pipelines.masking import mask_secrets
     ("Authorization: Bearer ak_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", "ak_0123", "Authorization: Bearer ***"),
     ("key ak_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG was revoked", "ak_0123", "key *** was revoked"),
     ("401 for token dop_v1_0123456789abcdef0123456789abcdef", "dop_v1_0123", "401 for token ***"),
+    ("signed with whsec_Lyoa_97KFXoLH_pFn9Ndhb2gaxzBYDxoSr9m8ih", "Lyoa_97K", "signed with ***"),
 ])
 def test_secrets_are_masked_and_the_rest_kept(text, secret, kept):
     masked = mask_secrets(text)

@@ -30,6 +30,7 @@ from .openapi import DOCUMENT
 from .params import invoice_id, list_query
 from .preview import preview_routes
 from .usage_evidence import usage_routes
+from .webhooks import webhook_routes
 
 
 def create_app(engine: sa.Engine) -> Starlette:
@@ -77,6 +78,7 @@ def create_app(engine: sa.Engine) -> Starlette:
         *usage_routes(db),
         *document_routes(db),
         *events_routes(db),
+        *webhook_routes(db),
     ]
     return Starlette(routes=routes, middleware=[Middleware(RequestSizeLimits)], exception_handlers=EXCEPTION_HANDLERS,
                      lifespan=lifespan)

@@ -11,6 +11,7 @@ from .events import MAX_LIMIT as EVENTS_MAX_LIMIT
 from .invoices_repo import MOVES
 from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
 from .params import DEFAULT_LIMIT, MAX_LIMIT
+from .webhooks import WEBHOOK_ENDPOINT_SCHEMA, WEBHOOKS_PATH
 
 _CENTS = {"type": "integer", "description": "integer cents"}
 _DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "exact decimal, as a string"}
@@ -382,6 +383,7 @@ DOCUMENT = {
                 "has_more": {"type": "boolean"}}}),
                 "400": _error("malformed parameter or cursor"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY}}},
+        "/api/v1/webhooks": WEBHOOKS_PATH,
         "/api/v1/openapi.json": {"get": {"summary": "This description", "security": [],
                                          "responses": {"200": _ok({"type": "object"})}}},
     },
@@ -394,6 +396,7 @@ DOCUMENT = {
             "LineUsage": _LINE_USAGE,
             "CreditNote": _CREDIT_NOTE,
             "Event": _EVENT,
+            "WebhookEndpoint": WEBHOOK_ENDPOINT_SCHEMA,
             "CreditNoteRequest": _CREDIT_NOTE_REQUEST,
             "InvoiceWithLines": {"allOf": [_ref("Invoice"), {
                 "type": "object", "required": ["lines"],

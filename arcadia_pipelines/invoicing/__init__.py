@@ -6,6 +6,7 @@
     void.py    draft or issued -> void
     credit.py  a credit note on an issued or paid invoice
     moves.py   a status move by name (the API's and the CLI's way in)
+    month_invoiced.py  the month.invoiced event when a month-end run changed a month's drafts
 
 The rules (statuses, which move starts where, numbers, due dates, what a note may credit) are
 billing/'s, pure; storage (schema, reads, bulk writes) is warehouse/'s. Every service takes a

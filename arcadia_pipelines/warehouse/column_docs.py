@@ -320,6 +320,46 @@ TABLES: dict[str, Doc] = {
         "created_at": "When the key was created (UTC).",
         "revoked_at": "When the key was revoked (UTC); null while valid.",
     }),
+    # -- webhooks
+    "month_invoiced_events": Doc("A month's invoicing finished (the month.invoiced webhook event); ids share "
+                                 "invoice_events' sequence and order.", {
+        "id": "Event id, drawn from invoice_events' id sequence (primary key).",
+        "period_start": _PERIOD_START,
+        "occurred_at": "When the month's tenant_invoices report finished (UTC).",
+        "invoices": "Invoices the month has, any status.",
+        "failed_tenants": "Tenants with bad input that got no invoice for the month.",
+        "totals": "JSON object: the month's invoice totals in integer cents per currency.",
+    }),
+    "webhook_endpoints": Doc("Receivers the events feed is pushed to (`arcadia-pipelines webhooks add`).", {
+        "id": "Endpoint id (primary key), used by the webhooks commands.",
+        "url": "Where events are POSTed.",
+        "event_types": "Comma-separated event types the endpoint receives (invoice.issued, invoice.paid, "
+                       "invoice.voided, credit_note.created, month.invoiced).",
+        "secret_encrypted": "Signing secret, encrypted with ARCADIA_WEBHOOK_KEY (or the key file in DAGSTER_HOME); "
+                            "never stored in clear.",
+        "created_at": "When the endpoint was added (UTC).",
+        "disabled_at": "When the endpoint was disabled (UTC); null while it receives events.",
+        "cursor_event_id": "Last event id the endpoint is done with (delivered, parked or not subscribed); "
+                           "delivery resumes after it.",
+        "last_delivered_event_id": "Last event id the endpoint answered with a 2xx; null before the first.",
+        "last_delivered_at": "When that event was delivered (UTC).",
+    }),
+    "webhook_deliveries": Doc("Events an endpoint is retrying, has parked as dead, or was asked to redeliver.", {
+        "endpoint_id": "Endpoint (webhook_endpoints.id).",
+        "event_id": "Event id (invoice_events.id or month_invoiced_events.id).",
+        "attempts": "Failed attempts so far.",
+        "next_attempt_at": "Earliest time of the next attempt (UTC).",
+        "last_attempt_at": "When the last attempt failed (UTC); null before the first.",
+        "last_error": "Why the last attempt failed (HTTP status, timeout or connection error).",
+        "parked_at": "When the event was parked as dead after the attempt limit (UTC); null while pending.",
+    }),
+    "webhook_failures": Doc("Every failed delivery attempt (the failures-in-the-last-day figure), kept 30 days.", {
+        "id": "Failure id (primary key).",
+        "endpoint_id": "Endpoint (webhook_endpoints.id).",
+        "event_id": "Event id attempted.",
+        "failed_at": "When the attempt failed (UTC).",
+        "error": "Why (HTTP status, timeout or connection error).",
+    }),
 }
 
 # Money in currency units: NUMERIC(20, 2) on PostgreSQL, exact; REAL on SQLite (migration 0014), a number

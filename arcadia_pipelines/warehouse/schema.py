@@ -398,5 +398,56 @@ api_keys = sa.Table(
     sa.CheckConstraint("(role = 'tenant') = (tenant_id IS NOT NULL)", name="tenant_scope"),
 )
 
+# -- webhooks: the events feed pushed to finance endpoints (migration 0015) -------------------
+
+# A month's invoicing finished (the `tenant_invoices` report): its id is drawn from invoice_events'
+# own id sequence under the feed's lock (invoicing/month_invoiced.py), so invoice events and these
+# share one order and one id space.
+month_invoiced_events = sa.Table(
+    "month_invoiced_events", metadata,
+    _col("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    _col("period_start", sa.Date, index=True),
+    _col("occurred_at", UtcDateTime),
+    _col("invoices", sa.Integer),
+    _col("failed_tenants", sa.Integer),
+    _col("totals", Text),  # JSON {currency: total cents}
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints", metadata,
+    _col("id", BigId, primary_key=True, autoincrement=True),
+    _col("url", Text),
+    _col("event_types", Text),  # comma-separated, webhooks/events.py EVENT_TYPES
+    _col("secret_encrypted", Text),
+    _col("created_at", UtcDateTime),
+    _col("disabled_at", UtcDateTime, nullable=True),
+    _col("cursor_event_id", sa.BigInteger, server_default="0"),
+    _col("last_delivered_event_id", sa.BigInteger, nullable=True),
+    _col("last_delivered_at", UtcDateTime, nullable=True),
+)
+
+# The event an endpoint is retrying (at most one past its cursor), parked events, and events
+# queued again by `webhooks redeliver`; a row goes when its event is delivered.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    _col("endpoint_id", BigId, sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), primary_key=True),
+    _col("event_id", sa.BigInteger, primary_key=True),
+    _col("attempts", sa.Integer),
+    _col("next_attempt_at", UtcDateTime),
+    _col("last_attempt_at", UtcDateTime, nullable=True),
+    _col("last_error", Text, nullable=True),
+    _col("parked_at", UtcDateTime, nullable=True),
+)
+
+webhook_failures = sa.Table(
+    "webhook_failures", metadata,
+    _col("id", BigId, primary_key=True, autoincrement=True),
+    _col("endpoint_id", BigId, sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE")),
+    _col("event_id", sa.BigInteger),
+    _col("failed_at", UtcDateTime),
+    _col("error", Text),
+    sa.Index("ix_webhook_failures_endpoint_id_failed_at", "endpoint_id", "failed_at"),
+)
+
 # Descriptions (comments) of every table and column, from their one source: column_docs.py.
 describe(metadata)

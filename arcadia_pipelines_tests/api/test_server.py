@@ -94,7 +94,7 @@ def test_the_openapi_description_matches_what_the_api_serves(api, ledger, keys):
                                  "/api/v1/invoices/{id}/credit_notes", "/api/v1/credit_notes", "/api/v1/credit_notes/{id}",
                                  "/api/v1/credit_notes/{id}/pdf", "/api/v1/credit_notes/{id}/csv",
                                  "/api/v1/invoices/{id}/pdf", "/api/v1/invoices/{id}/csv", "/api/v1/events",
-                                 "/api/v1/openapi.json"}
+                                 "/api/v1/webhooks", "/api/v1/openapi.json"}
     assert "period_start descending" in doc["paths"]["/api/v1/invoices"]["get"]["description"]
 
     def conforms(instance, path: str, method: str, status: str):

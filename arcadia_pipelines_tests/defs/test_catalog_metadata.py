@@ -13,6 +13,8 @@ from arcadia_pipelines.warehouse.schema import metadata
 # Written by the API or by several stages, not materialized by one asset.
 NOT_AN_ASSET = {"billing_errors", "api_keys", "invoice_number_sequence", "invoice_events", "credit_notes",
                 "credit_note_lines", "credit_note_number_sequence"}
+# Webhooks: the month-end's report appends month_invoiced_events; the CLI and deliver_webhooks the rest.
+NOT_AN_ASSET |= {"month_invoiced_events", "webhook_endpoints", "webhook_deliveries", "webhook_failures"}
 NOT_A_TABLE = {"ar_export"}  # writes files, described by their own metadata
 SECOND_TABLES = {"tenant_invoices": "tenant_invoice_lines", "do_inventory": "do_inventory_observations",
                  "cloud_invoices": "cloud_invoice_items", "deployment_usage": "usage_evidence"}

@@ -1,0 +1,164 @@
+"""`arcadia-pipelines webhooks add|list|disable|enable|rotate-secret|redeliver|deliver`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from arcadia_pipelines.cli import VERBS, examples
+
+
+def _id(what: str):
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) < 2**63):
+            raise argparse.ArgumentTypeError(f"{what} is a positive whole number, got {text!r}")
+        return int(text)
+    return parse
+
+
+def _checked(check):
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        return text
+    return parse
+
+
+def _engine():
+    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
+    from arcadia_pipelines.warehouse.migrate import upgrade
+
+    engine = create_warehouse_engine()
+    upgrade(engine)
+    return engine
+
+
+def cmd_add(args) -> int:
+    from .endpoints import add_endpoint
+
+    endpoint_id, secret = add_endpoint(_engine(), args.url, args.events)
+    # only the secret on stdout, so SECRET=$(arcadia-pipelines webhooks add ...) captures exactly it
+    print(f"added webhook endpoint {endpoint_id}; its signing secret is shown only now, store it safely",
+          file=args.stderr)
+    print(secret)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from .delivery import utc_now
+    from .status import endpoint_status
+
+    with _engine().connect() as conn:
+        rows = endpoint_status(conn, utc_now())
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':>4}  {'status':<8} {'last_event':>10} {'lag':>6} {'lag_s':>7} {'fail_1d':>7} {'parked':>6}  url  events")
+    for r in rows:
+        print(f"{r['id']:>4}  {'disabled' if r['disabled'] else 'enabled':<8} {r['last_delivered_event_id'] or '-':>10} "
+              f"{r['lag_events']:>6} {r['lag_seconds']:>7} {r['failures_last_day']:>7} {r['parked']:>6}  "
+              f"{r['url']}  {','.join(r['events'])}")
+        for p in r["parked_events"]:
+            print(f"      parked event {p['event_id']}: {p['error']}")
+    return 0
+
+
+def _set_disabled(disabled: bool):
+    def cmd(args) -> int:
+        from .endpoints import set_disabled
+
+        changed = set_disabled(_engine(), args.id, disabled)
+        state = "disabled" if disabled else "enabled"
+        print(f"webhook endpoint {args.id} {state if changed else 'was already ' + state}")
+        return 0
+    return cmd
+
+
+def cmd_rotate(args) -> int:
+    from .endpoints import rotate_secret
+
+    secret = rotate_secret(_engine(), args.id)
+    print(f"webhook endpoint {args.id} has a new signing secret, shown only now; requests are signed with it "
+          "from now on", file=args.stderr)
+    print(secret)
+    return 0
+
+
+def cmd_redeliver(args) -> int:
+    from .endpoints import redeliver
+
+    n = redeliver(_engine(), args.endpoint, args.from_event)
+    scope = f"endpoint {args.endpoint}" if args.endpoint else "every endpoint"
+    if args.from_event is None:
+        print(f"{n} parked event(s) of {scope} queued again; the next delivery pass sends them")
+    else:
+        print(f"{scope} will get every event from {args.from_event} on again, in order, from the next delivery pass")
+    return 0
+
+
+def cmd_deliver(args) -> int:
+    from .delivery import deliver_pass
+
+    r = deliver_pass(_engine())
+    if r.busy:
+        raise ValueError("another delivery pass (a deliver_webhooks run?) is running; try again when it ends")
+    waiting = f"; {len(r.waiting)} endpoint(s) wait for a retry, the next at " \
+              f"{min(r.waiting.values()).isoformat(timespec='seconds')}" if r.waiting else ""
+    print(f"delivered {r.delivered} event(s), {r.failed} failed attempt(s), {len(r.parked)} parked{waiting}")
+    for endpoint, event, why in r.parked:
+        print(f"endpoint {endpoint}: event {event} parked after the attempt limit ({why})")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register `webhooks` on the top-level subparsers."""
+    from .events import EVENT_TYPES
+    from .endpoints import check_url, parse_event_types
+
+    about = {verb: sentence for verb, sentence, _ in VERBS}
+    w = sub.add_parser("webhooks", help=about["webhooks"],
+                       description=about["webhooks"] + " Requests are signed (Arcadia-Signature); see the README's "
+                       "Webhooks section for the payload and how to verify it.",
+                       epilog=examples("webhooks add --url https://ledger.example.com/arcadia", "webhooks list",
+                                       "webhooks redeliver --endpoint 1 --from 120", "webhooks deliver"))
+    verbs = w.add_subparsers(dest="verb", required=True, metavar="VERB")
+    a = verbs.add_parser("add", help="add an endpoint and print only its signing secret on stdout",
+                         description="Add an endpoint and print only its signing secret on stdout (shown once: it is "
+                         "stored encrypted). It receives the events from now on.",
+                         epilog=examples("webhooks add --url https://ledger.example.com/arcadia --events "
+                                         "invoice.issued,invoice.paid")
+                         + "\n  SECRET=$(arcadia-pipelines webhooks add --url https://ledger.example.com/arcadia)")
+    a.add_argument("--url", required=True, type=_checked(check_url), help="http:// or https:// URL events are POSTed to")
+    a.add_argument("--events", metavar="TYPE,...", type=_checked(parse_event_types),
+                   help=f"event types to send (default every one): {', '.join(EVENT_TYPES)}")
+    a.set_defaults(fn=cmd_add)
+    ls = verbs.add_parser("list", help="every endpoint: last delivered event, lag, failures, parked events",
+                          description="Every endpoint with its last delivered event, lag (events and seconds), "
+                          "failures in the last day and parked events (never its secret).",
+                          epilog=examples("webhooks list", "webhooks list --json"))
+    ls.add_argument("--json", action="store_true", help="as JSON")
+    ls.set_defaults(fn=cmd_list)
+    for name, disabled, text in (("disable", True, "stop sending to an endpoint; it keeps its place"),
+                                 ("enable", False, "resume a disabled endpoint where it stopped")):
+        v = verbs.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                             epilog=examples(f"webhooks {name} 1"))
+        v.add_argument("id", type=_id("an endpoint id"))
+        v.set_defaults(fn=_set_disabled(disabled))
+    r = verbs.add_parser("rotate-secret", help="a new signing secret for an endpoint, printed once on stdout",
+                         description="Give an endpoint a new signing secret and print only it on stdout; requests are "
+                         "signed with it from now on.", epilog=examples("webhooks rotate-secret 1"))
+    r.add_argument("id", type=_id("an endpoint id"))
+    r.set_defaults(fn=cmd_rotate)
+    rd = verbs.add_parser("redeliver", help="send parked events again, or every event from an id on",
+                          description="Without --from: queue the parked (dead) events again. With --from: send every "
+                          "event from EVENT_ID on again, in order. Every endpoint unless --endpoint.",
+                          epilog=examples("webhooks redeliver --endpoint 1", "webhooks redeliver --endpoint 1 --from 120"))
+    rd.add_argument("--endpoint", metavar="ID", type=_id("an endpoint id"))
+    rd.add_argument("--from", dest="from_event", metavar="EVENT_ID", type=_id("an event id"))
+    rd.set_defaults(fn=cmd_redeliver)
+    verbs.add_parser("deliver", help="one delivery pass now, in the foreground",
+                     description="One delivery pass now, in the foreground (for hosts without the Dagster daemon): "
+                     "sends every due event and exits 0 when nothing is left to deliver right now (retries not due "
+                     "yet wait for a later pass).", epilog=examples("webhooks deliver")).set_defaults(fn=cmd_deliver)
