@@ -20,6 +20,7 @@ from ..metadata import markdown_table, names, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
 from .invoice_report import invoice_report
+from .progress_log import progress_in_run_log
 from .shard_steps import ShardsConfig, plan_op, shards_config, sum_counts
 
 COMMON = dict(partitions_def=monthly_partitions, backfill_policy=one_run_per_range, group_name="invoicing",
@@ -40,7 +41,8 @@ def _warn(context: dg.OpExecutionContext, errors) -> None:
 def write_usage_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
     counts = {"rows": 0, "evidence": 0, "subscriptions": 0, "bad_input": 0, "by_meter": {}}
     for period in periods(context):
-        r = write_usage(warehouse.engine, period, shard)
+        with progress_in_run_log(context):
+            r = write_usage(warehouse.engine, period, shard)
         _warn(context, r.errors)
         sum_counts(counts, {"rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions,
                             "bad_input": len(r.errors), "by_meter": r.by_meter})
@@ -78,7 +80,8 @@ def deployment_usage(subscriptions, deployments, do_inventory):
 def write_quotes_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
     counts = {"rows": 0, "tenants": 0, "bad_input": 0, "amounts": {}}
     for period in periods(context):
-        r = write_quotes(warehouse.engine, period, shard)
+        with progress_in_run_log(context):
+            r = write_quotes(warehouse.engine, period, shard)
         _warn(context, r.errors)
         sum_counts(counts, {"rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors),
                             "amounts": r.amount_cents_by_currency})
@@ -129,7 +132,8 @@ def write_invoices_shard(context: dg.OpExecutionContext, config: ForceConfig, wa
     counts = {"created": 0, "recomputed": 0, "skipped_existing": 0, "lines_written": 0, "left_alone": 0,
               "left_alone_names": []}
     for period in periods(context):
-        r = write_invoices(warehouse.engine, period, force=config.force, shard=shard)
+        with progress_in_run_log(context):
+            r = write_invoices(warehouse.engine, period, force=config.force, shard=shard)
         left_alone = sorted(f"{t} {period.label} ({s})" for t, s in r.left_alone.items())
         sum_counts(counts, {"created": len(r.created), "recomputed": len(r.recomputed),
                             "skipped_existing": len(r.skipped_existing), "lines_written": r.lines_written,
