@@ -1,7 +1,8 @@
 """A month of monthly_invoicing on two real Celery workers (ARCADIA_STEP_EXECUTOR=celery, RabbitMQ
 broker, PostgreSQL instance and warehouse) in two tenant shards: the month equals the one-shard
 in-process run row for row, and a worker killed with SIGKILL while it writes a shard neither loses
-nor doubles that shard's tenants: the step runs again on the other worker."""
+nor doubles that shard's tenants: the step runs again on the other worker; when the run's own
+process dies with it, the run marked failed and re-executed from failure completes the month."""
 
 import json
 import os
@@ -134,8 +135,7 @@ def _celery_steps(env) -> list[tuple[str, str]]:
 
 def _run(env) -> dg.DagsterRun:
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        [r] = instance.get_runs()
-        return r
+        return instance.get_runs()[-1]        # the first one
 
 
 def test_a_month_in_two_shards_on_two_celery_workers_equals_the_in_process_month(month, celery_env, workers):
@@ -153,31 +153,41 @@ def test_a_month_in_two_shards_on_two_celery_workers_equals_the_in_process_month
     assert {w.split("@")[0] for _, w in steps} == {"w1", "w2"}
 
 
-def test_a_worker_killed_mid_shard_has_its_step_run_again_and_the_month_is_whole(month, celery_env, workers):
-    engine, whole = month
-    queue, procs = workers
-    shard = "deployment_usage.write_usage_shard[shard_1]"
+SHARD = "deployment_usage.write_usage_shard[shard_1]"
+
+
+def _kill_mid_shard(env, queue, procs, also_the_run=False) -> tuple[subprocess.Popen, str]:
+    """Launch the month and SIGKILL the worker running shard 1's usage step while it is inside
+    its transaction (and with `also_the_run`, the run's own process); returns (launch, victim)."""
     # Hold the last piece of April's tenants: shard 1's usage step waits for it mid-transaction.
-    holder_engine = create_warehouse_engine(celery_env["ARCADIA_WAREHOUSE_URL"])
+    holder_engine = create_warehouse_engine(env["ARCADIA_WAREHOUSE_URL"])
     holder = holder_engine.connect()
     holder.execute(sa.text("SELECT pg_advisory_lock(:a, 63)"),
                    {"a": zlib.crc32(b"monthly_invoicing/2026-04") & 0x7FFFFFFF})
-    launch = _launch(celery_env, queue)
+    launch = _launch(env, queue)
     try:
         deadline = time.monotonic() + 120
-        while not (owner := [w for s, w in _celery_steps(celery_env) if s == shard]) or not _waiting(holder):
-            assert time.monotonic() < deadline and launch.poll() is None, _run(celery_env)
+        while not (owner := [w for s, w in _celery_steps(env) if s == SHARD]) or not _waiting(holder):
+            assert time.monotonic() < deadline and launch.poll() is None, _run(env)
             time.sleep(0.3)
         victim = owner[0].split("@")[0]
-        procs[victim].send_signal(signal.SIGKILL)
-        procs[victim].wait(timeout=10)
+        for process in [procs[victim], *([launch] if also_the_run else [])]:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
     finally:
         holder.close()
         holder_engine.dispose()     # ends the session, and with it the lock
+    return launch, victim
+
+
+def test_a_worker_killed_mid_shard_has_its_step_run_again_and_the_month_is_whole(month, celery_env, workers):
+    engine, whole = month
+    queue, procs = workers
+    launch, victim = _kill_mid_shard(celery_env, queue, procs)
     _finished(launch, celery_env)
 
     assert _run(celery_env).status == dg.DagsterRunStatus.SUCCESS
-    runs_of_shard = [w.split("@")[0] for s, w in _celery_steps(celery_env) if s == shard]
+    runs_of_shard = [w.split("@")[0] for s, w in _celery_steps(celery_env) if s == SHARD]
     assert runs_of_shard[0] == victim and runs_of_shard[-1] != victim
     assert _written(engine) == whole        # every tenant once: nothing lost, nothing doubled
 
@@ -186,3 +196,34 @@ def _waiting(conn: sa.Connection) -> bool:
     """Whether some session waits for an advisory lock (the shard step, stopped mid-way)."""
     return conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
                         ).scalar() > 0
+
+
+# README "Crashed runs": a dead run marked failed by hand; then Dagster's "Re-execute from failure".
+MARK_FAILED = ("import sys, dagster as dg; i = dg.DagsterInstance.get(); "
+               "i.report_run_failed(i.get_run_by_id(sys.argv[1]), 'its process died (marked by hand)')")
+FROM_FAILURE = ("import sys, dagster as dg\n"
+                "from arcadia_pipelines.runs import _reconstructable_job\n"
+                "i = dg.DagsterInstance.get(); parent = i.get_run_by_id(sys.argv[1])\n"
+                "with dg.execute_job(_reconstructable_job(), i, run_config=parent.run_config,\n"
+                "                    tags={'dagster/partition': parent.tags['dagster/partition']},\n"
+                "                    reexecution_options=dg.ReexecutionOptions.from_failure(parent.run_id, i)) as r:\n"
+                "    print(r.success)\n")
+
+
+def test_a_month_whose_run_and_worker_die_mid_shard_completes_by_re_execution_from_failure(month, celery_env,
+                                                                                           workers):
+    engine, whole = month
+    queue, procs = workers
+    _kill_mid_shard(celery_env, queue, procs, also_the_run=True)
+    dead = _run(celery_env)
+    assert dead.status == dg.DagsterRunStatus.STARTED     # nobody left to say otherwise
+
+    for code in (MARK_FAILED, FROM_FAILURE):
+        p = subprocess.run([sys.executable, "-c", code, dead.run_id], cwd=ROOT, env=celery_env, capture_output=True,
+                           text=True, timeout=300)
+        assert p.returncode == 0, p.stderr[-3000:]
+    assert p.stdout.strip().splitlines()[-1] == "True"
+    with dg.DagsterInstance.from_config(celery_env["DAGSTER_HOME"]) as instance:
+        statuses = [r.status for r in instance.get_runs()]      # newest first
+    assert statuses == [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+    assert _written(engine) == whole        # every tenant once: nothing lost, nothing doubled
