@@ -10,10 +10,18 @@
 
 Both stream, so the floor of a million tenants (about 19 million rows written) runs in bounded
 memory.
+
+The output floor (`measure_output_floor`, run on the warehouse the rollup has just written) is the
+month's real limit: the month's exact output rows in the six tables it writes (usage evidence,
+usage, quotes, invoices, lines, events), bulk-loaded into empty copies of those tables with the
+same keys, indexes and foreign keys, in one transaction, committed. Only the load is timed; add the
+usage aggregation above for the floor a rollup is compared with.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
 from dataclasses import dataclass
 from itertools import islice
@@ -23,7 +31,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.reads import billed_subscriptions, micros
-from arcadia_pipelines.warehouse.schema import metered_resources, tenant_invoice_lines
+from arcadia_pipelines.warehouse.schema import metadata, metered_resources, tenant_invoice_lines
 from arcadia_pipelines.warehouse.sqlfuncs import epoch_us, greatest, least, relevant_until
 
 from .generate import PERIOD
@@ -38,14 +46,27 @@ scratch = sa.Table("bench_floor_lines", sa.MetaData(),
                    sa.Index("ix_bench_floor_lines_invoice_id", "invoice_id"))
 
 
+OUTPUT_TABLES = [t for t in metadata.sorted_tables if t.name in (  # parents before children
+    "usage_evidence", "deployment_usage", "deployment_quotes", "tenant_invoices", "tenant_invoice_lines",
+    "invoice_events")]
+COPY_SCHEMA = "bench_floor"   # PostgreSQL: the copies, in a schema of their own
+COPY_PREFIX = "bench_floor_"  # SQLite: the copies, beside the tables
+
+
 @dataclass(frozen=True)
 class Floor:
     aggregate_seconds: float
     write_seconds: float
+    output_load_seconds: float | None = None
 
     @property
     def seconds(self) -> float:
         return self.aggregate_seconds + self.write_seconds
+
+    @property
+    def output_seconds(self) -> float | None:
+        """The month's real limit: its usage aggregation plus loading its exact output rows."""
+        return None if self.output_load_seconds is None else self.aggregate_seconds + self.output_load_seconds
 
 
 def aggregation() -> sa.Select:
@@ -82,9 +103,90 @@ def measure_floor(url: str, rows: int) -> Floor:
             write = time.perf_counter() - start
         finally:
             scratch.drop(engine)
+        output = measure_output_floor(engine)
     finally:
         engine.dispose()
-    return Floor(aggregate, write)
+    return Floor(aggregate, write, output)
+
+
+def measure_output_floor(engine: sa.Engine) -> float:
+    """Seconds to bulk-load the month's output rows (the six tables' rows, as the rollup left
+    them) into empty copies of the six tables with the same keys, indexes and foreign keys."""
+    if engine.dialect.name == "postgresql":
+        return _output_floor_postgresql(engine)
+    return _output_floor_sqlite(engine)
+
+
+def _output_floor_postgresql(engine: sa.Engine) -> float:
+    """Copies by `LIKE … INCLUDING ALL` (keys, indexes, defaults) plus the originals' foreign keys,
+    resolved with the copies first on the search path; rows out by COPY to a file, then timed: COPY
+    of each file into its copy, in one transaction."""
+    names = [t.name for t in OUTPUT_TABLES]
+    with engine.begin() as c:
+        c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {COPY_SCHEMA} CASCADE")
+        c.exec_driver_sql(f"CREATE SCHEMA {COPY_SCHEMA}")
+        for name in names:
+            c.exec_driver_sql(f"CREATE TABLE {COPY_SCHEMA}.{name} (LIKE public.{name} INCLUDING ALL)")
+        fks = c.exec_driver_sql(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%(names)s)", {"names": names}).all()
+        c.exec_driver_sql(f"SET LOCAL search_path = {COPY_SCHEMA}, public")
+        for table, definition in fks:
+            c.exec_driver_sql(f"ALTER TABLE {COPY_SCHEMA}.{table} ADD {definition}")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            files = {}
+            with engine.begin() as c, c.connection.cursor() as cur:
+                for name in names:
+                    files[name] = f"{folder}/{name}"
+                    with open(files[name], "wb") as out, cur.copy(f"COPY public.{name} TO STDOUT") as copy:
+                        for chunk in copy:
+                            out.write(chunk)
+            start = time.perf_counter()
+            with engine.begin() as c, c.connection.cursor() as cur:
+                for name in names:
+                    with open(files[name], "rb") as source, cur.copy(f"COPY {COPY_SCHEMA}.{name} FROM STDIN") as copy:
+                        while chunk := source.read(1 << 20):
+                            copy.write(chunk)
+            return time.perf_counter() - start
+    finally:
+        with engine.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {COPY_SCHEMA} CASCADE")
+
+
+def _output_floor_sqlite(engine: sa.Engine) -> float:
+    """Copies from the originals' own CREATE statements, the six names prefixed (foreign keys
+    among them then point at the copies); rows read first, then timed: executemany into each
+    copy, in one transaction."""
+    names = [t.name for t in OUTPUT_TABLES]
+    rename = re.compile(r"\b(" + "|".join(names) + r")\b")
+    with engine.begin() as c:
+        ddl = c.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN (%s) AND sql IS NOT NULL "
+            "ORDER BY type = 'index'" % ", ".join(f"'{n}'" for n in names)).all()
+        by_name = {name: sql for kind, name, sql in ddl if kind == "table"}
+        for name in names:
+            c.exec_driver_sql(rename.sub(lambda m: COPY_PREFIX + m.group(1), by_name[name]))
+        for kind, name, sql in ddl:
+            if kind == "index":
+                c.exec_driver_sql(rename.sub(lambda m: COPY_PREFIX + m.group(1),
+                                             sql.replace(f" {name} ", f" {COPY_PREFIX}{name} ", 1)))
+    try:
+        with engine.connect() as c:
+            rows = {name: [tuple(r) for r in c.exec_driver_sql(f"SELECT * FROM {name}")] for name in names}
+        start = time.perf_counter()
+        with engine.begin() as c:
+            cursor = c.connection.cursor()
+            for name in names:
+                if rows[name]:
+                    cursor.executemany(f"INSERT INTO {COPY_PREFIX}{name} VALUES "
+                                       f"({', '.join('?' * len(rows[name][0]))})", rows[name])
+            cursor.close()
+        return time.perf_counter() - start
+    finally:
+        with engine.begin() as c:
+            for name in reversed(names):
+                c.exec_driver_sql(f"DROP TABLE IF EXISTS {COPY_PREFIX}{name}")
 
 
 def _write_fast(conn: sa.Connection, rows: Iterator[tuple]) -> None:
