@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Iterator
@@ -112,15 +114,62 @@ def measure_floor(url: str, rows: int) -> Floor:
 def measure_output_floor(engine: sa.Engine) -> float:
     """Seconds to bulk-load the month's output rows (the six tables' rows, as the rollup left
     them) into empty copies of the six tables with the same keys, indexes and foreign keys."""
-    if engine.dialect.name == "postgresql":
-        return _output_floor_postgresql(engine)
-    return _output_floor_sqlite(engine)
+    with output_copies(engine) as copy:
+        return load_output(engine, copy)
 
 
-def _output_floor_postgresql(engine: sa.Engine) -> float:
-    """Copies by `LIKE … INCLUDING ALL` (keys, indexes, defaults) plus the originals' foreign keys,
-    resolved with the copies first on the search path; rows out by COPY to a file, then timed: COPY
-    of each file into its copy, in one transaction."""
+@contextmanager
+def output_copies(engine: sa.Engine) -> Iterator[Callable[[str], str]]:
+    """Empty copies of the six output tables, dropped on the way out; yields a table's name ->
+    its copy's name."""
+    postgresql = engine.dialect.name == "postgresql"
+    (_create_copies_postgresql if postgresql else _create_copies_sqlite)(engine)
+    try:
+        yield (lambda name: f"{COPY_SCHEMA}.{name}") if postgresql else (lambda name: f"{COPY_PREFIX}{name}")
+    finally:
+        with engine.begin() as c:
+            if postgresql:
+                c.exec_driver_sql(f"DROP SCHEMA {COPY_SCHEMA} CASCADE")
+            else:
+                for t in reversed(OUTPUT_TABLES):
+                    c.exec_driver_sql(f"DROP TABLE IF EXISTS {COPY_PREFIX}{t.name}")
+
+
+def load_output(engine: sa.Engine, copy: Callable[[str], str]) -> float:
+    """Seconds to load every row of the six tables into their copies, in one transaction: COPY on
+    PostgreSQL (the rows written out to files first, untimed), executemany on SQLite (the rows
+    read first, untimed)."""
+    names = [t.name for t in OUTPUT_TABLES]
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as c:
+            rows = {name: [tuple(r) for r in c.exec_driver_sql(f"SELECT * FROM {name}")] for name in names}
+        start = time.perf_counter()
+        with engine.begin() as c:
+            cursor = c.connection.cursor()
+            for name in names:
+                if rows[name]:
+                    cursor.executemany(f"INSERT INTO {copy(name)} VALUES ({', '.join('?' * len(rows[name][0]))})",
+                                       rows[name])
+            cursor.close()
+        return time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as folder:
+        with engine.begin() as c, c.connection.cursor() as cur:
+            for name in names:
+                with open(f"{folder}/{name}", "wb") as out, cur.copy(f"COPY public.{name} TO STDOUT") as source:
+                    for chunk in source:
+                        out.write(chunk)
+        start = time.perf_counter()
+        with engine.begin() as c, c.connection.cursor() as cur:
+            for name in names:
+                with open(f"{folder}/{name}", "rb") as source, cur.copy(f"COPY {copy(name)} FROM STDIN") as target:
+                    while chunk := source.read(1 << 20):
+                        target.write(chunk)
+        return time.perf_counter() - start
+
+
+def _create_copies_postgresql(engine: sa.Engine) -> None:
+    """`LIKE … INCLUDING ALL` (keys, indexes, defaults, checks) plus the originals' foreign keys,
+    added with the copies first on the search path (so they point at the copies among the six)."""
     names = [t.name for t in OUTPUT_TABLES]
     with engine.begin() as c:
         c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {COPY_SCHEMA} CASCADE")
@@ -133,71 +182,21 @@ def _output_floor_postgresql(engine: sa.Engine) -> float:
         c.exec_driver_sql(f"SET LOCAL search_path = {COPY_SCHEMA}, public")
         for table, definition in fks:
             c.exec_driver_sql(f"ALTER TABLE {COPY_SCHEMA}.{table} ADD {definition}")
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            files = {}
-            with engine.begin() as c, c.connection.cursor() as cur:
-                for name in names:
-                    files[name] = f"{folder}/{name}"
-                    with open(files[name], "wb") as out, cur.copy(f"COPY public.{name} TO STDOUT") as copy:
-                        for chunk in copy:
-                            out.write(chunk)
-            start = time.perf_counter()
-            with engine.begin() as c, c.connection.cursor() as cur:
-                for name in names:
-                    with open(files[name], "rb") as source, cur.copy(f"COPY {COPY_SCHEMA}.{name} FROM STDIN") as copy:
-                        while chunk := source.read(1 << 20):
-                            copy.write(chunk)
-            return time.perf_counter() - start
-    finally:
-        with engine.begin() as c:
-            c.exec_driver_sql(f"DROP SCHEMA {COPY_SCHEMA} CASCADE")
 
 
-def _output_floor_sqlite(engine: sa.Engine) -> float:
-    """Copies from the originals' own CREATE statements, the six names prefixed (foreign keys
-    among them then point at the copies); rows read first, then timed: executemany into each
-    copy, in one transaction."""
+def _create_copies_sqlite(engine: sa.Engine) -> None:
+    """The originals' own CREATE statements with the six names (and the index names) prefixed, so
+    foreign keys among them point at the copies."""
     names = [t.name for t in OUTPUT_TABLES]
     rename = re.compile(r"\b(" + "|".join(names) + r")\b")
     with engine.begin() as c:
         ddl = c.exec_driver_sql(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN (%s) AND sql IS NOT NULL "
             "ORDER BY type = 'index'" % ", ".join(f"'{n}'" for n in names)).all()
-        by_name = {name: sql for kind, name, sql in ddl if kind == "table"}
+        tables = {name: sql for kind, name, sql in ddl if kind == "table"}
         for name in names:
-            c.exec_driver_sql(rename.sub(lambda m: COPY_PREFIX + m.group(1), by_name[name]))
+            c.exec_driver_sql(rename.sub(lambda m: COPY_PREFIX + m.group(1), tables[name]))
         for kind, name, sql in ddl:
             if kind == "index":
                 c.exec_driver_sql(rename.sub(lambda m: COPY_PREFIX + m.group(1),
                                              sql.replace(f" {name} ", f" {COPY_PREFIX}{name} ", 1)))
-    try:
-        with engine.connect() as c:
-            rows = {name: [tuple(r) for r in c.exec_driver_sql(f"SELECT * FROM {name}")] for name in names}
-        start = time.perf_counter()
-        with engine.begin() as c:
-            cursor = c.connection.cursor()
-            for name in names:
-                if rows[name]:
-                    cursor.executemany(f"INSERT INTO {COPY_PREFIX}{name} VALUES "
-                                       f"({', '.join('?' * len(rows[name][0]))})", rows[name])
-            cursor.close()
-        return time.perf_counter() - start
-    finally:
-        with engine.begin() as c:
-            for name in reversed(names):
-                c.exec_driver_sql(f"DROP TABLE IF EXISTS {COPY_PREFIX}{name}")
-
-
-def _write_fast(conn: sa.Connection, rows: Iterator[tuple]) -> None:
-    cursor = conn.connection.cursor()
-    try:
-        if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {scratch.name} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                while batch := list(islice(rows, BATCH)):
-                    copy.write("".join("\t".join(map(str, row)) + "\n" for row in batch))
-        else:
-            cursor.executemany(f"INSERT INTO {scratch.name} ({', '.join(COLUMNS)}) "
-                               f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
-    finally:
-        cursor.close()
