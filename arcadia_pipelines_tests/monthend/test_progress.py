@@ -31,6 +31,31 @@ def test_a_stage_reports_about_every_tenth_of_its_tenants():
     assert "done in" in reported[-1]
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_bar_is_redrawn_in_place_each_batch_and_ends_its_line():
+    screen = _Terminal()
+    stage = StageProgress("invoices", "2026-04", 4, (terminal(screen, after_s=0),))
+    for _ in range(3):
+        stage.advance(1)
+    stage.finish()
+    frames = screen.getvalue().split("\r")[1:]
+    assert len(frames) == 4 and all("\n" not in f for f in frames[:-1]) and frames[-1].endswith("\n")
+    assert frames[1].startswith("[" + "#" * 15 + "." * 15 + "] 2026-04 invoices: 2/4 tenants (50%)")
+    assert frames[-1].startswith("[" + "#" * 30 + "] 2026-04 invoices: 4/4 tenants (100%)")
+
+
+def test_a_stage_shorter_than_the_threshold_shows_nothing():
+    for stream in (io.StringIO(), _Terminal()):
+        stage = StageProgress("usage", "2026-04", 10, (terminal(stream, after_s=60),))
+        stage.advance(5)
+        stage.finish()
+        assert stream.getvalue() == ""
+
+
 def test_every_tenth_reports_each_stage_of_each_month_to_its_end():
     seen = []
     listener = every_tenth(seen.append)
