@@ -24,6 +24,7 @@ from dagster_celery.make_app import make_app
 from dagster_celery.tasks import create_task
 
 BROKER_ENV = "ARCADIA_CELERY_BROKER_URL"
+QUEUE_ENV = "ARCADIA_CELERY_QUEUE"  # the queue steps go to and workers take them from (`-Q`)
 RESULT_BACKEND = "rpc://"  # results come back over the broker: no other service to run
 # A step is re-queued, not lost, when its worker dies; workers take one task at a time.
 REQUEUE_ON_WORKER_LOSS = {"task_acks_late": True, "task_reject_on_worker_lost": True,
@@ -32,12 +33,14 @@ REQUEUE_ON_WORKER_LOSS = {"task_acks_late": True, "task_reject_on_worker_lost": 
 
 def step_executor(config: Mapping[str, Any]) -> CeleryExecutor:
     """dagster-celery's executor from its run config (all optional): the broker defaults to
-    $ARCADIA_CELERY_BROKER_URL, the Celery settings to REQUEUE_ON_WORKER_LOSS."""
+    $ARCADIA_CELERY_BROKER_URL, the Celery settings to REQUEUE_ON_WORKER_LOSS and the queue to
+    $ARCADIA_CELERY_QUEUE (else dagster-celery's `dagster`)."""
+    queue = {"task_default_queue": os.environ[QUEUE_ENV]} if os.environ.get(QUEUE_ENV) else {}
     return CeleryExecutor(
         broker=config.get("broker") or os.environ.get(BROKER_ENV) or DAGSTER_CELERY_DEFAULT_BROKER,
         backend=config.get("backend") or RESULT_BACKEND,
         include=config.get("include"),
-        config_source={**REQUEUE_ON_WORKER_LOSS, **(config.get("config_source") or {})},
+        config_source={**REQUEUE_ON_WORKER_LOSS, **queue, **(config.get("config_source") or {})},
         retries=RetryMode.from_config(config.get("retries") or {"enabled": {}}),
     )
 
