@@ -123,9 +123,10 @@ def cmd_migrate(args) -> int:
 
 def cmd_rollup(args) -> int:
     from arcadia_pipelines.instance import open_instance
+    from arcadia_pipelines.monthend.progress import reporting_to, terminal
     from arcadia_pipelines.runs import failure_reason, run_monthly_invoicing
 
-    with open_instance() as instance:
+    with open_instance() as instance, reporting_to(terminal(args.stderr)):
         result = run_monthly_invoicing(args.period, instance, force=args.force, shards=args.shards)
     if not result.success:
         raise CliError(f"run {result.run_id} for {args.period.label} failed: {failure_reason(result)}")

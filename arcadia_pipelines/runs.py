@@ -55,14 +55,20 @@ def run_monthly_invoicing(period: Period, instance: dg.DagsterInstance, force: b
                           shards: int = 1) -> dg.ExecuteInProcessResult | dg.JobExecutionResult:
     """One run on `instance`, so it shows in the Dagster UI like a scheduled one: in this process,
     or with `shards` > 1 as that many tenant shards per stage in parallel processes (Dagster's
-    multiprocess executor; the instance must be a persistent one)."""
+    multiprocess executor, or the workers of ARCADIA_STEP_EXECUTOR; the instance must be a
+    persistent one)."""
     key = partition_key(period)
     if shards == 1:
         from arcadia_pipelines.definitions import defs
 
         return defs.resolve_job_def("monthly_invoicing").execute_in_process(
             partition_key=key, instance=instance, run_config=run_config(force), raise_on_error=False)
-    config = run_config(force, shards) | {"execution": {"config": {"multiprocess": parallel_steps(shards)}}}
+    from arcadia_pipelines.defs.invoicing.jobs import STEP_EXECUTOR
+    from arcadia_pipelines.defs.invoicing.executors import in_process_unless_asked
+
+    config = run_config(force, shards)
+    if STEP_EXECUTOR is in_process_unless_asked:
+        config |= {"execution": {"config": {"multiprocess": parallel_steps(shards)}}}
     return dg.execute_job(_reconstructable_job(), instance, run_config=config,
                           tags={"dagster/partition": key}, raise_on_error=False)
 

@@ -23,11 +23,12 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.invoicing.drafts import DraftsWritten, write_drafts
 from arcadia_pipelines.invoicing.events import append_month_end_events
-from arcadia_pipelines.warehouse.reads import TenantRange, load_price_book, tenant_ranges
+from arcadia_pipelines.warehouse.reads import BATCH_TENANTS, TenantRange, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
 from arcadia_pipelines.warehouse.sqlfuncs import refresh_statistics
 
 from .billing_errors_store import errors_by_tenant, period_errors, replace_errors
+from .progress import stage_progress
 from .shards import WHOLE_MONTH, Shard
 from .stage import month_end_stage
 
@@ -68,8 +69,10 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
     with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
         run = _Run(period, force, datetime.now(timezone.utc), load_price_book(conn),
                    errors_by_tenant(period_errors(conn, period, ("usage", "quotes"))))
+        progress = stage_progress(conn, "invoices", period.label, shard.tenants)
         for tenant_range in tenant_ranges(conn, within=shard.tenants):
             _write_batch(conn, run, tenant_range, result)
+            progress.advance(BATCH_TENANTS)
         replace_errors(conn, period, "invoices", result.errors, shard.tenants)
         if result.lines_written:
             i = tenant_invoices
@@ -77,6 +80,7 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
                                tenant_invoice_lines.c.invoice_id)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
             append_month_end_events(conn, period.start, run.now, shard.tenants)
+        progress.finish()
     return result
 
 

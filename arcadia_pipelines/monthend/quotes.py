@@ -28,6 +28,7 @@ from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, refresh_st
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .shards import WHOLE_MONTH, Shard
+from .progress import stage_progress
 from .stage import month_end_stage
 from .write_behind import WriteBehind
 
@@ -152,6 +153,7 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
         book = load_price_book(conn)
         skip = failed_tenants(conn, period, ("usage",))
         conn.execute(sa.delete(q).where(q.c.period_start == period.start, *shard.tenants.where(q.c.tenant_id)))
+        progress = stage_progress(conn, "quotes", period.label, shard.tenants)
         ranges = list(tenant_ranges(conn, QUOTE_BATCH_TENANTS, within=shard.tenants))
         batch = _read_batch(conn, period, ranges[0])
         encoded = QuoteRows(conn, period)
@@ -169,6 +171,8 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
                 batch = _read_batch(conn, period, next_range) if next_range else None
                 writer.write(deployment_quotes, rows, QUOTE_COLUMNS)
                 result.rows += len(rows)
+                progress.advance(QUOTE_BATCH_TENANTS)
         replace_errors(conn, period, "quotes", result.errors, shard.tenants)
         refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
+        progress.finish()
     return result

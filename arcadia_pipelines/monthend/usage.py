@@ -34,7 +34,7 @@ from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
 from arcadia_pipelines.invoicing.drafts import held_back
-from arcadia_pipelines.warehouse.reads import TenantRange, billed_subscriptions, micros, tenant_ranges
+from arcadia_pipelines.warehouse.reads import BATCH_TENANTS, TenantRange, billed_subscriptions, micros, tenant_ranges
 from arcadia_pipelines.warehouse.schema import (billing_errors, deployment_usage, metered_resources, subscriptions,
                                                 usage_evidence)
 from arcadia_pipelines.warehouse.sqlfuncs import (bulk_insert, epoch_us, greatest, least, refresh_statistics,
@@ -43,6 +43,7 @@ from arcadia_pipelines.warehouse.types import UtcDateTime
 
 from .billing_errors_store import replace_errors
 from .shards import WHOLE_MONTH, Shard
+from .progress import stage_progress
 from .stage import month_end_stage
 
 HOUR_US = 3_600_000_000
@@ -335,6 +336,7 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
     result = UsageResult()
     tenant_range = shard.tenants
     with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
+        progress = stage_progress(conn, "usage", period.label, tenant_range)
         result.errors, suspect = bad_input(conn, period, tenant_range)
         replace_errors(conn, period, "usage", result.errors, tenant_range)
         e = billing_errors
@@ -350,8 +352,10 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
         else:
             for batch in tenant_ranges(conn, within=tenant_range):
                 _insert_from_python(conn, period, batch, result, skip)
+                progress.advance(BATCH_TENANTS)
         u = deployment_usage
         refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
+        progress.finish()
     return result
 
 

@@ -24,6 +24,7 @@ from ..metadata import markdown_table, names, report_each_month, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
 from .invoice_report import empty_month_warning, failure_description, invoice_report
+from .progress_log import progress_in_run_log
 from .shard_steps import ShardsConfig, per_month, plan_op, shards_config
 
 COMMON = dict(partitions_def=monthly_partitions, backfill_policy=one_run_per_range, group_name="invoicing",
@@ -44,7 +45,8 @@ def _warn(context: dg.OpExecutionContext, errors) -> None:
 def write_usage_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
     months = {}
     for period in periods(context):
-        r = write_usage(warehouse.engine, period, shard)
+        with progress_in_run_log(context):
+            r = write_usage(warehouse.engine, period, shard)
         _warn(context, r.errors)
         months[period.key] = {"rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions,
                               "bad_input": len(r.errors), "by_meter": dict(r.by_meter)}
@@ -85,7 +87,8 @@ def deployment_usage(subscriptions, deployments, do_inventory):
 def write_quotes_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
     months = {}
     for period in periods(context):
-        r = write_quotes(warehouse.engine, period, shard)
+        with progress_in_run_log(context):
+            r = write_quotes(warehouse.engine, period, shard)
         _warn(context, r.errors)
         months[period.key] = {"rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors),
                               "amounts": dict(r.amount_cents_by_currency)}
@@ -135,7 +138,8 @@ def write_invoices_shard(context: dg.OpExecutionContext, config: ForceConfig, wa
                          shard: Shard) -> dict:
     months = {}
     for period in periods(context):
-        r = write_invoices(warehouse.engine, period, force=config.force, shard=shard)
+        with progress_in_run_log(context):
+            r = write_invoices(warehouse.engine, period, force=config.force, shard=shard)
         left_alone = sorted(f"{t} {period.label} ({s})" for t, s in r.left_alone.items())
         months[period.key] = {"created": len(r.created), "recomputed": len(r.recomputed),
                               "skipped_existing": len(r.skipped_existing), "lines_written": r.lines_written,
