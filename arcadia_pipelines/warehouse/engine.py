@@ -29,6 +29,23 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+SUPPORTED_BACKENDS = ("postgresql", "sqlite")
+
+
+class UnsupportedDatabase(ValueError):
+    """A warehouse URL naming a database other than PostgreSQL or SQLite."""
+
+
+def supported_url(url: str | URL) -> URL:
+    """`url` parsed, refused in one line unless it names PostgreSQL or SQLite."""
+    url = make_url(url)
+    if url.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabase(
+            f"the warehouse URL names {url.get_backend_name()!r}, which is not supported: use PostgreSQL "
+            "(postgresql://user:password@host:5432/db) or SQLite (sqlite:////path/to/warehouse.db)")
+    return url
+
+
 SQLITE_LOCK_WAIT_S = 60  # how long SQLite waits for the write lock unless told otherwise
 _SQLITE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 _PG_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired (or NOWAIT)
@@ -46,7 +63,7 @@ def create_warehouse_engine(url: str | URL | None = None, *, read_only: bool = F
     month-end stages queue behind each other's advisory locks.
     `pool`: QueuePool settings passed on (pool_size, max_overflow, pool_timeout).
     """
-    url = make_url(url or warehouse_url())
+    url = supported_url(url or warehouse_url())
     if url.get_backend_name() == "sqlite":
         # check_same_thread off: a stage's write-behind thread inserts on the stage's connection
         # (never at the same time as the stage itself uses it)
