@@ -38,12 +38,17 @@ def examples(*lines: str) -> str:
     return "example:\n" + "\n".join(f"  {PROG} {line}" for line in lines)
 
 
-def positive_id(what: str):  # what: "an invoice", "a key"
-    """An argument type for a row id: a positive whole number that fits a BIGINT."""
+def row_id(text: str) -> int | None:
+    """`text` as a row id (a positive whole number that fits a BIGINT), else None."""
+    return int(text) if text.isascii() and text.isdigit() and 1 <= int(text) < 2**63 else None
+
+
+def positive_id(what: str):
+    """An argument type for the id of `what` ("a key")."""
     def parse(text: str) -> int:
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) < 2**63):
+        if (found := row_id(text)) is None:
             raise argparse.ArgumentTypeError(f"{what} id is a positive whole number, got {text!r}")
-        return int(text)
+        return found
     return parse
 
 

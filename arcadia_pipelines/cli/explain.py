@@ -1,35 +1,29 @@
-"""`arcadia-pipelines explain INVOICE_ID [--json]`: each line of an invoice with the usage evidence
+"""`arcadia-pipelines explain NUMBER|ID [--json]`: each line of an invoice with the usage evidence
 behind it (monthend/explain.py), read from the warehouse, as text for the terminal."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import defaultdict
 from decimal import Decimal
 
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.cli.common import examples
+from arcadia_pipelines.cli.handles import invoice_handle, resolve
 from arcadia_pipelines.cli.warehouse import open_warehouse
 
 VERB = "explain"
 ABOUT = "Show why an invoice says what it says: each line with the metered usage behind it."
-EXAMPLE = "explain 1"
+EXAMPLE = "explain INV-000001"
 UNITS = {"droplet_hours": "h", "volume_gb_hours": "GB-h"}
 SHOWN_IDS = 5  # resource ids listed per group of like intervals
-
-
-def _invoice_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
-        raise argparse.ArgumentTypeError(f"must be an invoice's id (a positive whole number), got {text!r}")
-    return int(text)
 
 
 def cmd_explain(args) -> int:
     from arcadia_pipelines.monthend.explain import explain_invoice
 
     with open_warehouse(read_only=True) as engine, engine.connect() as conn:
-        explained = explain_invoice(conn, args.invoice_id)
+        explained = explain_invoice(conn, resolve(conn, args.invoice))
     print(json.dumps(explained, indent=2) if args.json else render(explained))
     return 0
 
@@ -81,10 +75,11 @@ def render(explained: dict) -> str:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(VERB, help=ABOUT, epilog=examples(EXAMPLE, "explain 1 --json"),
+    p = sub.add_parser(VERB, help=ABOUT, epilog=examples(EXAMPLE, "explain 3", "explain INV-000001 --json"),
                        description=ABOUT + " An overage line shows its arithmetic and the metered intervals "
                        "behind it (usage_evidence), like ones grouped by size and hours; plan, addon and tax "
-                       "lines are not metered. Ids are in `GET /api/v1/invoices` or the tenant_invoices table.")
-    p.add_argument("invoice_id", type=_invoice_id, metavar="INVOICE_ID", help="the invoice's id")
+                       "lines are not metered. Numbers and ids are in `GET /api/v1/invoices` or the tenant_invoices table.")
+    p.add_argument("invoice", type=invoice_handle, metavar="NUMBER|ID",
+                   help="the invoice's number (INV-000001) or id (a draft has no number yet)")
     p.add_argument("--json", action="store_true", help="print JSON (each line as the API's line usage answer)")
     p.set_defaults(fn=cmd_explain)
