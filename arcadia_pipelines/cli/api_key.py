@@ -30,7 +30,7 @@ def cmd_key_create(args) -> int:
 def cmd_key_revoke(args) -> int:
     from arcadia_pipelines.api.keys import revoke_key
 
-    with open_warehouse() as engine:
+    with open_warehouse(existing=True) as engine:
         when, now = revoke_key(engine, args.id)
     print(f"api key {args.id} {'revoked' if now else 'was already revoked'} at {when.isoformat(timespec='seconds')}")
     return 0
@@ -39,7 +39,7 @@ def cmd_key_revoke(args) -> int:
 def cmd_key_list(args) -> int:
     from arcadia_pipelines.api.keys import list_keys
 
-    with open_warehouse(read_only=True) as engine:
+    with open_warehouse(existing=True) as engine:
         rows = list_keys(engine)
     print(f"{'id':>5}  {'prefix':<10} {'role':<15} {'tenant':<20} {'created_at':<26} revoked_at")
     for r in rows:

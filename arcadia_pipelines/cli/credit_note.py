@@ -95,7 +95,7 @@ def suggest(conn, invoice_id: int) -> Suggestion:
 
 
 def cmd_credit_note_suggest(args) -> int:
-    with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         invoice_id = resolve(conn, args.invoice)
         found = suggest(conn, invoice_id)
     body = json.dumps(found.body, indent=2) if found.body else None
@@ -125,7 +125,7 @@ def _document(args) -> tuple[str, bytes]:
     from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound
 
     try:
-        with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+        with open_warehouse(existing=True) as engine, engine.connect() as conn:
             doc = load_credit_note_document(conn, resolve(conn, args.note))
     except CreditNoteNotFound:
         raise CliError(f"credit note {args.note} does not exist ({WAREHOUSE_MEANT})") from None

@@ -22,7 +22,7 @@ SHOWN_IDS = 5  # resource ids listed per group of like intervals
 def cmd_explain(args) -> int:
     from arcadia_pipelines.monthend.explain import explain_invoice
 
-    with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         explained = explain_invoice(conn, resolve(conn, args.invoice))
     print(json.dumps(explained, indent=2) if args.json else render(explained))
     return 0

@@ -22,7 +22,7 @@ def _document(args) -> tuple[str, bytes]:
     from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
 
     try:
-        with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+        with open_warehouse(existing=True) as engine, engine.connect() as conn:
             doc = load_invoice_document(conn, resolve(conn, args.invoice))
     except InvoiceNotFound:
         raise CliError(f"invoice {args.invoice} does not exist ({WAREHOUSE_MEANT})") from None

@@ -6,6 +6,7 @@ writes to stderr goes to arcadia-pipelines.log in DAGSTER_HOME (or the temporary
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import sys
@@ -37,16 +38,42 @@ def build_parser() -> Parser:
     return p
 
 
+def parse(parser: Parser, argv: list[str] | None):
+    """The arguments; an unknown one is refused by the verb it was given to, so the line names
+    that verb and its help."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        leaf = parser
+        for name in filter(None, [args.command, getattr(args, "verb", None)]):
+            leaf = next(a for a in leaf._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+        leaf.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def open_log() -> TextIO:
+    """arcadia-pipelines.log in DAGSTER_HOME (or the temporary folder), opened for appending; a
+    home or log that cannot be written is refused in one line before the verb starts."""
+    from arcadia_pipelines.warehouse.engine import DagsterHomeUnavailable, dagster_home
+
+    try:
+        folder = dagster_home() if os.environ.get("DAGSTER_HOME") else Path(tempfile.gettempdir())
+    except DagsterHomeUnavailable as e:
+        raise CliError(str(e)) from None
+    try:
+        return open(folder / LOG_NAME, "a")
+    except OSError as e:
+        raise CliError(f"cannot append to the log {folder / LOG_NAME} ({e.strerror or e}); make it a file you can "
+                       "write, remove it, or point DAGSTER_HOME at another folder") from None
+
+
 @contextmanager
-def stray_output_to_log() -> Iterator[TextIO]:
+def stray_output_to_log(log: TextIO) -> Iterator[TextIO]:
     """While a verb runs, file descriptor 2 (banners, warnings, a driver's own prints) goes to the
     log; yields the terminal's stderr for the verb's own lines."""
-    log = Path(os.environ.get("DAGSTER_HOME") or tempfile.gettempdir()) / LOG_NAME
-    log.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
-    with open(log, "a") as f:
-        os.dup2(f.fileno(), 2)
+    with log:
+        os.dup2(log.fileno(), 2)
     terminal = os.fdopen(os.dup(saved), "w", buffering=1)
     try:
         yield terminal
@@ -75,15 +102,20 @@ def _run(args) -> tuple[int, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
     verb = " ".join(filter(None, [args.command, getattr(args, "verb", None)]))
     if args.command == "api":      # a server: its own logs belong on the terminal
         args.stderr = sys.stderr
         code, line = _run(args)
     else:
-        with stray_output_to_log() as terminal:
-            args.stderr = terminal
-            code, line = _run(args)
+        try:
+            log = open_log()
+        except CliError as e:
+            code, line = 1, str(e)
+        else:
+            with stray_output_to_log(log) as terminal:
+                args.stderr = terminal
+                code, line = _run(args)
     if line:
         help_hint = f"; see '{PROG} {verb} --help'" if code == 2 else ""
         print(f"{PROG} {verb}: error: {line}{help_hint}", file=sys.stderr)

@@ -30,7 +30,7 @@ def cmd_preview(args) -> int:
     from arcadia_pipelines.documents.invoice_text import render_invoice
     from arcadia_pipelines.monthend.preview import BadInput, UnknownTenant, preview
 
-    with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         try:
             shown = preview(conn, args.tenant, args.as_of).as_json()
         except UnknownTenant as e:

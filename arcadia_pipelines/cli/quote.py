@@ -65,7 +65,7 @@ def cmd_quote(args) -> int:
     from arcadia_pipelines.documents.invoice_text import render_invoice
     from arcadia_pipelines.warehouse.reads import load_price_book
 
-    with open_warehouse(read_only=True) as engine, engine.connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         book = load_price_book(conn)
     period = args.period or Period(datetime.now(timezone.utc).date().replace(day=1))
     _require_priced(book, period, args.plan, args.addon)

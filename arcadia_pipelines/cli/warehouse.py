@@ -11,14 +11,15 @@ from arcadia_pipelines.cli.common import PROG, CliError
 
 
 @contextmanager
-def open_warehouse(*, read_only: bool = False) -> Iterator:
-    """The migrated warehouse's engine. A verb that only reads (`read_only`) refuses a SQLite file
-    that does not exist rather than create an empty warehouse where a path was mistyped."""
+def open_warehouse(*, existing: bool = False) -> Iterator:
+    """The migrated warehouse's engine. A verb that only reads, or changes rows that must be there
+    already (`existing`), refuses a SQLite file that does not exist rather than create an empty
+    warehouse where a path was mistyped."""
     from arcadia_pipelines.warehouse.engine import create_warehouse_engine, supported_url, warehouse_url
     from arcadia_pipelines.warehouse.migrate import upgrade
 
     url = supported_url(warehouse_url())
-    if read_only:
+    if existing:
         _refuse_missing_sqlite_file(url)
     engine = create_warehouse_engine(url)
     try:

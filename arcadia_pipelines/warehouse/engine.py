@@ -12,10 +12,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 
+class DagsterHomeUnavailable(ValueError):
+    """DAGSTER_HOME cannot be used as a folder, in one line saying what to do."""
+
+
 def dagster_home() -> Path:
     """DAGSTER_HOME, or ~/.arcadia_pipelines when unset (created on first use)."""
     home = Path(os.environ.get("DAGSTER_HOME") or Path.home() / ".arcadia_pipelines")
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        why = "it is a file" if home.is_file() else e.strerror or e
+        raise DagsterHomeUnavailable(f"DAGSTER_HOME {home} is not a folder that can be created or written "
+                                     f"({why}); point DAGSTER_HOME at a folder you can write") from None
     return home
 
 
@@ -41,8 +50,8 @@ def supported_url(url: str | URL) -> URL:
     url = make_url(url)
     if url.get_backend_name() not in SUPPORTED_BACKENDS:
         raise UnsupportedDatabase(
-            f"the warehouse URL names {url.get_backend_name()!r}, which is not supported: use PostgreSQL "
-            "(postgresql://user:password@host:5432/db) or SQLite (sqlite:////path/to/warehouse.db)")
+            f"the warehouse URL names {url.get_backend_name()!r}, which is not supported: set ARCADIA_WAREHOUSE_URL "
+            "to a postgresql:// (PostgreSQL) or sqlite:/// (SQLite) URL")
     return url
 
 
