@@ -11,6 +11,8 @@ from arcadia_pipelines_tests.documents.test_credit_note_documents import SUPPLIE
 from arcadia_pipelines_tests.documents.test_invoice_documents import pdf_text
 from arcadia_pipelines_tests.test_cli import cli, home  # noqa: F401
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def invoices(engine, note) -> dict:  # noqa: F811
