@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 from arcadia_pipelines.cli.common import WAREHOUSE_MEANT, CliError, examples
-from arcadia_pipelines.cli.handles import credit_note_handle, document_name, invoice_handle, resolve
+from arcadia_pipelines.cli.handles import credit_note_handle, invoice_handle, resolve
 from arcadia_pipelines.cli.output import write_document
 from arcadia_pipelines.cli.warehouse import open_warehouse
 
@@ -113,33 +113,16 @@ def cmd_credit_note_suggest(args) -> int:
     return 0
 
 
-def _document(args) -> tuple[str, bytes]:
-    """The note's default file name and its bytes."""
+def cmd_credit_note_document(args) -> int:
     from arcadia_pipelines.documents.credit_note import (
         load_credit_note_document,
         render_credit_note_csv,
         render_credit_note_pdf,
     )
-    from arcadia_pipelines.documents.invoice_pdf import DocumentError
-    from arcadia_pipelines.documents.supplier import Supplier
     from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound
 
-    try:
-        with open_warehouse(existing=True) as engine, engine.connect() as conn:
-            doc = load_credit_note_document(conn, resolve(conn, args.note))
-    except CreditNoteNotFound:
-        raise CliError(f"credit note {args.note} does not exist ({WAREHOUSE_MEANT})") from None
-    name = document_name(doc.number, doc.id, args.format)
-    if args.format == "csv":
-        return name, render_credit_note_csv(doc).encode()
-    try:
-        return name, render_credit_note_pdf(doc, Supplier.from_env())
-    except DocumentError as e:
-        raise CliError(str(e)) from None
-
-
-def cmd_credit_note_document(args) -> int:
-    write_document(args, *_document(args))
+    write_document(args, args.note, load_credit_note_document, CreditNoteNotFound, render_credit_note_csv,
+                   render_credit_note_pdf)
     return 0
 
 
@@ -163,8 +146,8 @@ def register(sub) -> None:
     s.set_defaults(fn=cmd_credit_note_suggest)
     for fmt, what in (("pdf", "the note as PDF (an adjustment note when its invoice's tax applies)"),
                       ("csv", "the note's lines as CSV, exact amounts")):
-        d = verbs.add_parser(fmt, help=what, description=f"Write {what}, to CN-000001.{fmt} (its number) in the "
-                             "current folder unless -o says otherwise. Supplier details come from "
+        d = verbs.add_parser(fmt, help=what, description=f"Write {what}. The file is named after the note's "
+                             f"number (CN-000001.{fmt}) unless -o says otherwise. Supplier details come from "
                              "ARCADIA_SUPPLIER_NAME, ARCADIA_SUPPLIER_ADDRESS and ARCADIA_SUPPLIER_ABN.",
                              epilog=examples(f"credit-note {fmt} CN-000001", f"credit-note {fmt} CN-000001 -o -"))
         d.add_argument("note", type=credit_note_handle, metavar="NUMBER|ID",

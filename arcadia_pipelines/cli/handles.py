@@ -58,8 +58,3 @@ def resolve(conn, handle: Handle) -> int:
         raise CliError(f"no {handle.kind} numbered {handle.number} ({WAREHOUSE_MEANT})")
     return found
 
-
-def document_name(number: str | None, row_id: int, fmt: str) -> str:
-    """A document's default file name: its number (INV-000001.pdf), or draft-ID.pdf for a draft
-    invoice, which has none."""
-    return f"{number or f'draft-{row_id}'}.{fmt}"

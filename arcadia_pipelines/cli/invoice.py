@@ -3,40 +3,22 @@ the warehouse, named INV-000001.pdf (draft-ID.pdf for a draft) unless -o says ot
 
 from __future__ import annotations
 
-from arcadia_pipelines.cli.common import WAREHOUSE_MEANT, CliError, examples
-from arcadia_pipelines.cli.handles import document_name, invoice_handle, resolve
+from arcadia_pipelines.cli.common import examples
+from arcadia_pipelines.cli.handles import invoice_handle
 from arcadia_pipelines.cli.output import write_document
-from arcadia_pipelines.cli.warehouse import open_warehouse
 
 VERB = "invoice"
 ABOUT = "Write an invoice's PDF (a tax invoice once issued) or CSV."
 EXAMPLE = "invoice pdf INV-000001"
 
 
-def _document(args) -> tuple[str, bytes]:
-    """The document's default file name and its bytes."""
+def cmd_invoice_document(args) -> int:
     from arcadia_pipelines.documents.invoice_csv import render_invoice_csv
     from arcadia_pipelines.documents.invoice_data import load_invoice_document
-    from arcadia_pipelines.documents.invoice_pdf import DocumentError, render_invoice_pdf
-    from arcadia_pipelines.documents.supplier import Supplier
+    from arcadia_pipelines.documents.invoice_pdf import render_invoice_pdf
     from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
 
-    try:
-        with open_warehouse(existing=True) as engine, engine.connect() as conn:
-            doc = load_invoice_document(conn, resolve(conn, args.invoice))
-    except InvoiceNotFound:
-        raise CliError(f"invoice {args.invoice} does not exist ({WAREHOUSE_MEANT})") from None
-    name = document_name(doc.number, doc.id, args.format)
-    if args.format == "csv":
-        return name, render_invoice_csv(doc).encode()
-    try:
-        return name, render_invoice_pdf(doc, Supplier.from_env())
-    except DocumentError as e:
-        raise CliError(str(e)) from None
-
-
-def cmd_invoice_document(args) -> int:
-    write_document(args, *_document(args))
+    write_document(args, args.invoice, load_invoice_document, InvoiceNotFound, render_invoice_csv, render_invoice_pdf)
     return 0
 
 
@@ -47,9 +29,9 @@ def register(sub) -> None:
     verbs = i.add_subparsers(dest="verb", required=True, metavar="VERB")
     for fmt, what in (("pdf", "the invoice as PDF; drafts are marked not a tax invoice"),
                       ("csv", "the invoice's lines as CSV, exact amounts")):
-        v = verbs.add_parser(fmt, help=what, description=f"Write {what}, to INV-000001.{fmt} (its number) in the "
-                             f"current folder unless -o says otherwise; a draft, which has no number yet, is "
-                             f"named by its id and goes to draft-ID.{fmt}.",
+        v = verbs.add_parser(fmt, help=what, description=f"Write {what}. The file is named after the invoice's "
+                             f"number (INV-000001.{fmt}) unless -o says otherwise; a draft, which has no number "
+                             f"yet, is named by its id and written to draft-ID.{fmt}.",
                              epilog=examples(f"invoice {fmt} INV-000001", f"invoice {fmt} INV-000001 -o april.{fmt}",
                                              f"invoice {fmt} 3"))
         v.add_argument("invoice", type=invoice_handle, metavar="NUMBER|ID",
