@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from arcadia_pipelines.api.keys import create_key
 from arcadia_pipelines.monthend.drift import invoice_drift
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines_tests.api.conftest import serve
 from arcadia_pipelines_tests.builders import World, at, rows
 from arcadia_pipelines_tests.defs.runs import evaluations, run_drift

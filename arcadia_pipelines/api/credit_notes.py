@@ -4,8 +4,9 @@
 `{"reason": "...", "lines": [{"line_id": N, "amount_cents": M}, ...], "purpose": "correction"}`, no
 `lines` = everything that remains creditable, no `purpose` = a correction (`goodwill`: a concession
 that drift after invoicing leaves out); 201 with the note. `GET /api/v1/invoices/{id}/credit_notes` and
-`GET /api/v1/credit_notes/{id}` (and its `/pdf` and `/csv`), scoped like invoices (another tenant's
-is a 404). The rules are
+`GET /api/v1/credit_notes/{id}`, and `GET /api/v1/credit_notes?number=CN-000001` (newest first,
+paged like invoices), scoped like invoices (another tenant's is a 404, or not listed); their
+documents are documents.py's. The reason is free text checked at the edge (free_text.py). The rules are
 billing/credit_notes.py's; a note is made in one transaction on the moves engine, with the
 invoice's row locked, so a lock held too long is a 503 `busy`, never a 500 (engines.py).
 """
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from arcadia_pipelines.billing.credit_notes import (
@@ -29,29 +30,35 @@ from arcadia_pipelines.billing.credit_notes import (
     NotCreditable,
     UnknownLine,
 )
-from arcadia_pipelines.documents.credit_note import (
-    load_credit_note_document,
-    render_credit_note_csv,
-    render_credit_note_pdf,
-)
-from arcadia_pipelines.documents.invoice_pdf import DocumentError
-from arcadia_pipelines.documents.supplier import Supplier
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
+from arcadia_pipelines.invoicing.credit import create_credit_note
 from arcadia_pipelines.warehouse.credit_notes import (
     CreditNoteNotFound,
-    create_credit_note,
+    find_credit_notes,
     get_credit_note,
     list_credit_notes,
 )
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
 
+from . import constraints as rules
 from .auth import principal
+from .constraints import MAX_ID, MAX_REASON_CHARS, conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError, log
+from .free_text import checked_text
 from .keys import Principal
-from .params import MAX_ID, invoice_id
+from .params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    invoice_id,
+    limit_param,
+    number_param,
+    refuse_unexpected,
+    tenant_id_param,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 BODY_KEYS, LINE_KEYS = ("reason", "lines", "purpose"), ("line_id", "amount_cents")
+LIST_PARAMS = ("number", "tenant_id", "cursor", "limit")
 
 
 def _json_value(value):
@@ -87,14 +94,20 @@ async def _read_json(request: Request) -> object:
         if len(body) > MAX_BODY_BYTES:
             raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes", "payload_too_large")
     try:
-        return json.loads(body, parse_constant=_not_json)
+        return json.loads(body, parse_constant=_not_json, parse_float=Decimal)  # money never through float
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "the body is not a JSON object; send {\"reason\": \"...\", \"lines\": [...]}",
                        "invalid_json") from None
 
 
-def _whole(value: object) -> bool:
-    return type(value) is int
+def _whole(value: object) -> int | None:
+    """A JSON integer as JSON Schema's `integer` reads it (216839 or 216839.0, not 1.5 nor true), exactly;
+    None otherwise, and for any number of over 20 digits (no bound here allows one)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 20:
+        return int(value) if value == value.to_integral_value() else None
+    return None
 
 
 def parse_request(body: object) -> tuple[str, list[LineCredit] | None, object]:
@@ -106,28 +119,41 @@ def parse_request(body: object) -> tuple[str, list[LineCredit] | None, object]:
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0][:40]!r}; expected {', '.join(BODY_KEYS)}",
                        "invalid_credit_note")
-    reason, lines, purpose = body.get("reason"), body.get("lines"), body.get("purpose", CORRECTION)
-    if not isinstance(reason, str):
-        raise ApiError(400, "reason is required: why the invoice is credited, as text", "invalid_credit_note")
-    if lines is None:
+    reason = checked_text("reason", body.get("reason"), MAX_REASON_CHARS, "invalid_credit_note")
+    lines, purpose = body.get("lines"), body.get("purpose", CORRECTION)
+    if "lines" not in body:
         return reason, None, purpose
     if not isinstance(lines, list):
         raise ApiError(400, "lines must be a list of {line_id, amount_cents}", "invalid_credit_note")
     credits = []
     for n, item in enumerate(lines, 1):
-        if not (isinstance(item, dict) and set(item) == set(LINE_KEYS) and _whole(item["line_id"])
-                and 1 <= item["line_id"] <= MAX_ID and _whole(item["amount_cents"])):
+        line_id, amount = (_whole(item.get(k)) for k in LINE_KEYS) if isinstance(item, dict) else (None, None)
+        well_formed = isinstance(item, dict) and set(item) == set(LINE_KEYS)
+        if not (well_formed and line_id is not None and 1 <= line_id <= MAX_ID and amount is not None):
             raise ApiError(400, f"lines[{n}] must be {{\"line_id\": a line's id, \"amount_cents\": whole cents}}",
                            "invalid_credit_note")
-        credits.append(LineCredit(item["line_id"], item["amount_cents"]))
+        credits.append(LineCredit(line_id, amount))
     return reason, credits, purpose
 
 
-def _note_id(text: str) -> int:
+def note_id(text: str) -> int:
     try:
         return invoice_id(text)
     except ApiError:
         raise ApiError(404, "no such credit note") from None
+
+
+def _list_query(params) -> dict:
+    """find_credit_notes' filters and limit; unknown, repeated or empty parameters are refused."""
+    refuse_unexpected(params, LIST_PARAMS)
+    q = {"limit": limit_param(params, DEFAULT_LIMIT, MAX_LIMIT),
+         "number": number_param(params, rules.CREDIT_NOTE_NUMBER, "CN-000001"),
+         "tenant_id": tenant_id_param(params["tenant_id"]) if "tenant_id" in params else None}
+    if "cursor" in params:
+        if not conforms(rules.ID_CURSOR, params["cursor"]):
+            raise ApiError(400, "cursor is not one this API handed out", "invalid_cursor")
+        q["before_id"] = int(pattern_value(params["cursor"]))
+    return q
 
 
 def credit_note_routes(db: ApiEngines) -> list[Route]:
@@ -160,37 +186,29 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
                 raise ApiError(404, "no such invoice") from None
         return JSONResponse({"data": [note_json(n) for n in notes]})
 
+    async def invoice_notes(request: Request) -> JSONResponse:
+        """One route for the path's two methods, so that a 405 names both in `Allow`."""
+        return await post_note(request) if request.method == "POST" else await run_in_threadpool(list_notes, request)
+
+    def find_notes(request: Request) -> JSONResponse:
+        who = principal(request, db.reads)
+        q = _list_query(request.query_params)
+        with db.reads.connect() as conn:
+            notes = find_credit_notes(conn, **{**q, "limit": q["limit"] + 1}, scope=who.scope)
+        page = notes[:q["limit"]]
+        more = len(notes) > q["limit"]
+        next_cursor = str(page[-1]["id"]) if more else None
+        return JSONResponse({"data": [note_json(n) for n in page], "next_cursor": next_cursor})
+
     def show_note(request: Request) -> JSONResponse:
         who = principal(request, db.reads)
-        wanted = _note_id(request.path_params["id"])
+        wanted = note_id(request.path_params["id"])
         with db.reads.connect() as conn:
             try:
                 return JSONResponse({"data": note_json(get_credit_note(conn, wanted, who.scope))})
             except CreditNoteNotFound:
                 raise ApiError(404, "no such credit note") from None
 
-    def document(extension: str):
-        def get(request: Request) -> Response:
-            who = principal(request, db.reads)
-            wanted = _note_id(request.path_params["id"])
-            with db.reads.connect() as conn:
-                try:
-                    doc = load_credit_note_document(conn, wanted, who.scope)
-                except CreditNoteNotFound:
-                    raise ApiError(404, "no such credit note") from None
-            if extension == "csv":
-                body, media_type = render_credit_note_csv(doc).encode(), "text/csv; charset=utf-8"
-            else:
-                try:
-                    body, media_type = render_credit_note_pdf(doc, Supplier.from_env()), "application/pdf"
-                except DocumentError as e:
-                    raise ApiError(503, str(e), "not_configured") from None
-            return Response(body, media_type=media_type,
-                            headers={"Content-Disposition": f'attachment; filename="{doc.number}.{extension}"'})
-        return get
-
-    return [Route("/api/v1/invoices/{id}/credit_notes", post_note, methods=["POST"]),
-            Route("/api/v1/invoices/{id}/credit_notes", list_notes, methods=["GET"]),
-            Route("/api/v1/credit_notes/{id}", show_note, methods=["GET"]),
-            Route("/api/v1/credit_notes/{id}/pdf", document("pdf"), methods=["GET"]),
-            Route("/api/v1/credit_notes/{id}/csv", document("csv"), methods=["GET"])]
+    return [Route("/api/v1/invoices/{id}/credit_notes", invoice_notes, methods=["GET", "POST"]),
+            Route("/api/v1/credit_notes", find_notes, methods=["GET"]),
+            Route("/api/v1/credit_notes/{id}", show_note, methods=["GET"])]

@@ -3,15 +3,11 @@ that poll at least once and must never miss one.
 
 Events are handed out in id order; `next_cursor` is the position after the last event of the
 page (the same position when there was none), so a poller keeps calling with it. The feed never
-skips an event: appends are serialized and commit in id order (warehouse/invoice_moves.py), so
+skips an event: appends are serialized and commit in id order (invoicing/events.py), so
 an event below a visible one is visible too. A tenant key sees its own tenant's events only.
 """
 
 from __future__ import annotations
-
-import base64
-import binascii
-import re
 
 import sqlalchemy as sa
 from starlette.datastructures import QueryParams
@@ -21,42 +17,33 @@ from starlette.routing import Route
 
 from arcadia_pipelines.warehouse.schema import invoice_events as ev_t
 
+from . import constraints as rules
 from .auth import principal
+from .constraints import conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError
 from .keys import Principal
-from .params import bad_parameter, refuse_unexpected
+from .params import limit_param, refuse_unexpected
 
 PARAMS = ("after", "limit")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-_POSITION = re.compile(r"ev:(0|[1-9][0-9]{0,18})")
 
 
 def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"ev:{position}".encode()).decode().rstrip("=")
+    return str(position)
 
 
 def decode_cursor(text: str) -> int:
     """The event id a cursor stands after; 400 for anything this API did not hand out."""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii") if len(text) <= 40 else ""
-        m = _POSITION.fullmatch(raw)
-        if m and int(m.group(1)) < 2**63:
-            return int(m.group(1))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ApiError(400, "cursor is not one this API handed out", "invalid_cursor")
+    if not conforms(rules.EVENTS_AFTER, text):
+        raise ApiError(400, "cursor is not one this API handed out", "invalid_cursor")
+    return int(pattern_value(text))
 
 
 def feed_query(params: QueryParams) -> tuple[int, int]:
     """(position to start after, limit); unknown, repeated or empty parameters are refused."""
     refuse_unexpected(params, PARAMS)
-    limit = DEFAULT_LIMIT
-    if "limit" in params:
-        text = params["limit"]
-        if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= MAX_LIMIT):
-            raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-        limit = int(text)
+    limit = limit_param(params, DEFAULT_LIMIT, MAX_LIMIT)
     return (decode_cursor(params["after"]) if "after" in params else 0), limit
 
 

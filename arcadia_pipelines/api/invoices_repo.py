@@ -12,9 +12,16 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.billing.lifecycle import MOVES, MoveNotAllowed, MoveRefused  # noqa: F401 - MOVES for app.py
+from arcadia_pipelines.billing.lifecycle import (  # noqa: F401 - MOVES for app.py
+    MOVES,
+    InvalidPaymentTerms,
+    InvoiceHeld,
+    InvoiceNotFound,
+    MoveNotAllowed,
+    MoveRefused,
+)
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.credit_notes import balance_columns
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound, apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines as lines_t
 from arcadia_pipelines.warehouse.schema import tenant_invoices as inv_t
 
@@ -52,6 +59,8 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
         stmt = stmt.where(inv_t.c.period_start == q.period.start)
     if q.status is not None:
         stmt = stmt.where(inv_t.c.status == q.status)
+    if q.number is not None:
+        stmt = stmt.where(inv_t.c.number == q.number)
     if q.cursor is not None:
         c = q.cursor
         stmt = stmt.where(sa.or_(inv_t.c.period_start < c.period_start,
@@ -74,8 +83,10 @@ def get_invoice(conn: sa.Connection, who: Principal, invoice_id: int) -> dict:
 
 def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
     """Apply status move `name` (billing/lifecycle.py) in one transaction, with what it sets (an issue's
-    number, due date and billing details) and its event (warehouse/invoice_moves.py); 409 when the
-    invoice is not (or no longer) in a status it may start from, so of two concurrent moves at most one wins."""
+    number, due date and billing details) and its event (invoicing/); 409 when the
+    invoice is not (or no longer) in a status it may start from, so of two concurrent moves at most one wins,
+    409 `invoice_held` for issuing a draft held back by bad input, 409 `invalid_payment_terms` for
+    issuing one whose tenant's payment terms are out of bounds."""
     with engine.begin() as conn:
         try:
             apply_move(conn, invoice_id, name, datetime.now(timezone.utc), who.scope)
@@ -83,6 +94,10 @@ def move(engine: sa.Engine, who: Principal, invoice_id: int, name: str) -> dict:
             raise ApiError(404, "no such invoice") from None
         except MoveNotAllowed as e:
             raise ApiError(409, str(e), "invalid_transition") from None
+        except InvoiceHeld as e:
+            raise ApiError(409, str(e), "invoice_held") from None
+        except InvalidPaymentTerms as e:
+            raise ApiError(409, f"invoice {invoice_id}: {e}", InvalidPaymentTerms.rule) from None
         except MoveRefused as e:
             raise ApiError(409, f"invoice {invoice_id}: {e}") from None
         return get_invoice(conn, who, invoice_id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES, INVOICE_STATUSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
+from arcadia_pipelines.warehouse.schema import CREDIT_NOTE_PURPOSES
 
-from .invoices_repo import MOVES
-from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
+from . import constraints as rules
 from .events import DEFAULT_LIMIT as EVENTS_DEFAULT_LIMIT
 from .events import MAX_LIMIT as EVENTS_MAX_LIMIT
+from .invoices_repo import MOVES
+from .limits import MAX_HEADER_BYTES, MAX_URL_BYTES
 from .params import DEFAULT_LIMIT, MAX_LIMIT
 
 _CENTS = {"type": "integer", "description": "integer cents"}
@@ -34,6 +36,13 @@ _BUSY = {"description": "busy: a lock held by another change, or too many reques
          "content": {"application/json": {"schema": _ref("Error")}}}
 
 
+def _document_answer(media_type: str) -> dict:
+    return {"description": "the document", "content": {media_type: {}},
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}, "description": (
+                'attachment; filename="INV-000001.pdf": named by number (a draft invoice, which has none yet, '
+                '"invoice-ID-draft.pdf")')}}}
+
+
 def _ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -57,6 +66,8 @@ _INVOICE = {
         "due_at": _nullable({**_STAMP, "description": "issued_at + the tenant's payment terms (default 14 days)"}),
         "bill_to_name": _nullable({"type": "string", "description": "billing details printed on it, set on issue"}),
         "bill_to_address": _nullable({"type": "string"}), "bill_to_tax_id": _nullable({"type": "string"}),
+        "held_reason": _nullable({"type": "string", "description": "why this draft is held back (its month's billing "
+                                  "error, rule: message); issuing it answers 409 invoice_held. Null unless held"}),
     },
 }
 
@@ -84,17 +95,25 @@ _CREDIT_NOTE = {
     },
 }
 
+_FREE_TEXT = {"type": "string", "minLength": 1, "pattern": rules.FREE_TEXT,
+              "description": "valid Unicode text with at least one character that is not white space; no control "
+                             "character but newline and tab (else 400 naming the rule: not_text, too_long, "
+                             "lone_surrogate, control_character, blank)"}
+
 _CREDIT_NOTE_REQUEST = {
     "type": "object", "required": ["reason"], "additionalProperties": False,
     "properties": {
-        "reason": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "reason": {**_FREE_TEXT, "maxLength": rules.MAX_REASON_CHARS},
         "purpose": {**_PURPOSE, "default": CREDIT_NOTE_PURPOSES[0]},
         "lines": {"type": "array", "minItems": 1,
                   "description": "invoice lines (not the tax line) and amounts to credit; leave out to credit "
                                  "everything that remains creditable",
                   "items": {"type": "object", "required": ["line_id", "amount_cents"], "additionalProperties": False,
-                            "properties": {"line_id": {"type": "integer", "minimum": 1},
-                                           "amount_cents": {"type": "integer", "minimum": 1}}}},
+                            "properties": {"line_id": {"type": "integer", "minimum": 1, "maximum": rules.MAX_ID},
+                                           "amount_cents": {"type": "integer", "minimum": 1,
+                                                            "maximum": rules.MAX_AMOUNT_CENTS,
+                                                            "description": "whole cents; 100 and 100.0 are the same "
+                                                                           "number, read exactly"}}}},
     },
 }
 
@@ -150,7 +169,32 @@ _EVENT = {
 }
 
 _ID_PARAM = {"name": "id", "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}
+             "schema": {"type": "integer", "minimum": 1, "maximum": rules.MAX_ID}}
+_TENANT_ID_PARAM = {"name": "tenant_id", "in": "query",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": rules.MAX_TENANT_ID_CHARS,
+                               "pattern": rules.TENANT_ID}}
+
+
+def _limit_param(default: int, most: int) -> dict:
+    return {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": most,
+                                                       "default": default}}
+
+
+def _number_param(pattern: str, example: str) -> dict:
+    return {"name": "number", "in": "query", "schema": {"type": "string", "pattern": pattern},
+            "description": f"only the one with this number, e.g. {example} (an empty list when there is none)"}
+
+
+def _cursor_param(pattern: str) -> dict:
+    return {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": pattern},
+            "description": "opaque; the `next_cursor` of the previous page"}
+
+
+def _page(item: str, cursor_pattern: str) -> dict:
+    return _ok({"type": "object", "required": ["data", "next_cursor"], "properties": {
+        "data": {"type": "array", "items": _ref(item)},
+        "next_cursor": _nullable({"type": "string", "pattern": cursor_pattern,
+                                  "description": "pass as `cursor` for the next page; null on the last"})}})
 
 _LINE_USAGE = {  # GET /api/v1/invoices/{id}/lines/{line_id}/usage (explain.py)
     "type": "object",
@@ -194,7 +238,13 @@ def _move(name: str) -> dict:
         "responses": {"200": _ok({"type": "object", "required": ["data"],
                                   "properties": {"data": _ref("InvoiceWithLines")}}),
                       "401": _error("missing, unknown or revoked key"), "403": _error("tenant key"),
-                      "404": _error("unknown invoice"), "409": _error("not allowed from the current status"),
+                      "404": _error("unknown invoice"),
+                      "409": _error("not allowed from the current status (`invalid_transition`) or refused for a "
+                                    "reason named in the message (`conflict`)"
+                                    + ("; or a draft held back because its month has a billing error "
+                                       "(`invoice_held`, the message names the rule); or a tenant whose "
+                                       "payment_terms_days is not 0 to 3650 (`invalid_payment_terms`)"
+                                       if name == "issue" else "")),
                       "503": _BUSY},
     }}
 
@@ -214,17 +264,12 @@ DOCUMENT = {
                            "own tenant; `tenant_id` narrows, never widens, that view. Unknown, repeated or "
                            "empty parameters are refused with 400.",
             "parameters": [
-                {"name": "period", "in": "query", "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}(-01)?$"}},
+                {"name": "period", "in": "query", "schema": {"type": "string", "pattern": rules.PERIOD}},
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(INVOICE_STATUSES)}},
-                {"name": "tenant_id", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-                {"name": "cursor", "in": "query", "schema": {"type": "string"},
-                 "description": "opaque; the `next_cursor` of the previous page"},
-                {"name": "limit", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+                _TENANT_ID_PARAM, _number_param(rules.INVOICE_NUMBER, "INV-000001"),
+                _cursor_param(rules.INVOICE_CURSOR), _limit_param(DEFAULT_LIMIT, MAX_LIMIT),
             ],
-            "responses": {"200": _ok({"type": "object", "required": ["data", "next_cursor"], "properties": {
-                "data": {"type": "array", "items": _ref("Invoice")},
-                "next_cursor": _nullable({"type": "string"})}}),
+            "responses": {"200": _page("Invoice", rules.INVOICE_CURSOR),
                 "400": _error("malformed parameter"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY},
         }},
@@ -233,15 +278,15 @@ DOCUMENT = {
             "description": "Computed on request by the month-end's own engine, never stored, never an invoice. "
                            "The month is the UTC month holding `as_of` (default now); plan and addon fees are the "
                            "whole month's. As of the month's last instant both answers equal its invoice. A "
-                           "tenant key previews its own tenant (another tenant's is 404); a platform_admin key "
-                           "must name `tenant_id`.",
-            "parameters": [{"name": "tenant_id", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-                           {"name": "as_of", "in": "query", "schema": _STAMP,
-                            "description": "ISO 8601; UTC unless it has an offset"}],
+                           "tenant key previews its own tenant (another tenant's is 404); a platform_admin key, "
+                           "which has no tenant of its own, names one with `tenant_id` (without it: 404).",
+            "parameters": [_TENANT_ID_PARAM,
+                           {"name": "as_of", "in": "query", "schema": {**_STAMP, "pattern": rules.AS_OF},
+                            "description": "RFC 3339 (upper-case T and Z), from 1971 to 9997"}],
             "responses": {"200": _ok({"type": "object", "required": ["data"], "properties": {"data": _PREVIEW}}),
-                          "400": _error("malformed parameter, or no tenant_id with a platform_admin key"),
+                          "400": _error("malformed parameter"),
                           "401": _error("missing, unknown or revoked key"),
-                          "404": _error("unknown tenant, or another tenant's"),
+                          "404": _error("unknown tenant, another tenant's, or no tenant_id with a platform_admin key"),
                           "422": _error("the tenant's data breaks a billing rule (named in the message)"),
                           "503": _BUSY},
         }},
@@ -271,12 +316,23 @@ DOCUMENT = {
                                      "content": {"application/json": {"schema": _ref("CreditNoteRequest")}}},
                      "responses": {"201": _ok({"type": "object", "required": ["data"],
                                                "properties": {"data": _ref("CreditNote")}}, "Created"),
-                                   "400": _error("malformed body, no reason, an amount that is not positive cents"),
+                                   "400": _error("malformed body, a reason that is not valid text (the rule is "
+                                                 "named), an amount that is not positive whole cents"),
                                    "401": _error("missing, unknown or revoked key"), "403": _error("tenant key"),
                                    "404": _error("unknown invoice, or a line not on it"),
                                    "409": _error("invoice not issued or paid, or more than remains creditable"),
                                    "413": _error("body over 64 KiB"), "503": _BUSY}},
         },
+        "/api/v1/credit_notes": {"get": {
+            "summary": "Find credit notes, newest first (id descending); a tenant key sees its own tenant's only",
+            "description": "`number` finds one note by its number (an empty list when there is none, or when it "
+                           "is another tenant's); `tenant_id` narrows, never widens, the caller's view. Pass "
+                           "`next_cursor` as `cursor` for the next page. Unknown, repeated or empty parameters "
+                           "are refused with 400.",
+            "parameters": [_number_param(rules.CREDIT_NOTE_NUMBER, "CN-000001"), _TENANT_ID_PARAM,
+                           _cursor_param(rules.ID_CURSOR), _limit_param(DEFAULT_LIMIT, MAX_LIMIT)],
+            "responses": {"200": _page("CreditNote", rules.ID_CURSOR), "400": _error("malformed parameter"),
+                          "401": _error("missing, unknown or revoked key"), "503": _BUSY}}},
         "/api/v1/credit_notes/{id}": {"get": {
             "summary": "One credit note (scoped like its invoice)", "parameters": [_ID_PARAM],
             "responses": {"200": _ok({"type": "object", "required": ["data"],
@@ -286,7 +342,7 @@ DOCUMENT = {
         **{f"/api/v1/credit_notes/{{id}}/{fmt}": {"get": {
             "summary": f"The credit note as {fmt.upper()} (an adjustment note when its invoice's tax applies)",
             "parameters": [_ID_PARAM],
-            "responses": {"200": {"description": "the document", "content": {media: {}}},
+            "responses": {"200": _document_answer(media),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown credit note, or another tenant's"),
                           "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
@@ -305,7 +361,7 @@ DOCUMENT = {
             "summary": f"The invoice as {fmt.upper()} (scoped like the invoice; a tax invoice once issued, when "
                        "tax applies; a draft is marked not a tax invoice)",
             "parameters": [_ID_PARAM],
-            "responses": {"200": {"description": "the document", "content": {media: {}}},
+            "responses": {"200": _document_answer(media),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown invoice, malformed id, or another tenant's invoice"),
                           "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
@@ -316,14 +372,13 @@ DOCUMENT = {
                            "when there was nothing new). Events come in id order and none is ever skipped, "
                            "also while moves commit concurrently.",
             "parameters": [
-                {"name": "after", "in": "query", "schema": {"type": "string"},
+                {"name": "after", "in": "query", "schema": {"type": "string", "pattern": rules.EVENTS_AFTER},
                  "description": "opaque; the `next_cursor` of the previous answer (default: the beginning)"},
-                {"name": "limit", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": EVENTS_MAX_LIMIT,
-                            "default": EVENTS_DEFAULT_LIMIT}},
+                _limit_param(EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT),
             ],
             "responses": {"200": _ok({"type": "object", "required": ["data", "next_cursor", "has_more"], "properties": {
-                "data": {"type": "array", "items": _ref("Event")}, "next_cursor": {"type": "string"},
+                "data": {"type": "array", "items": _ref("Event")},
+                "next_cursor": {"type": "string", "pattern": rules.EVENTS_AFTER},
                 "has_more": {"type": "boolean"}}}),
                 "400": _error("malformed parameter or cursor"), "401": _error("missing, unknown or revoked key"),
                 "503": _BUSY}}},

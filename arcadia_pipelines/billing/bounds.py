@@ -48,6 +48,11 @@ MAX_INVOICE_CENTS = 10**12
 MAX_TAX_RATE = 1
 MAX_TAX_RATE_PLACES = 12
 
+# A tenant's payment terms (`tenants.payment_terms_days`): from 0 (due on issue) to ten years. Real
+# terms are 7 to 90 days; a bound keeps an issued invoice's due date a real date (2,920,000 days
+# would pass the year 9999).
+MAX_PAYMENT_TERMS_DAYS = 3650
+
 # An exchange rate (`fx_rates.rate`), either way round: from 10^-7 to 10^7. The weakest currencies
 # trade at about 10^5 to the dollar; a converted cost stays far inside the cents columns.
 MAX_FX_RATE = 10**7

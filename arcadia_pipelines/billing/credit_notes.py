@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .lifecycle import CREDITABLE
+from .lifecycle import CREDITABLE, DRAFT, VOID
 from .money import exact, round_half_up
 
 NUMBER_PREFIX, NUMBER_DIGITS = "CN-", 6
@@ -129,10 +129,17 @@ def credit_note_number(n: int) -> str:
     return f"{NUMBER_PREFIX}{n:0{NUMBER_DIGITS}d}"
 
 
+def why_not_creditable(status: str, rerun: str = "a force re-run") -> str | None:
+    """None when an invoice in `status` may be credited, else what to do instead (`rerun`: how a
+    draft is recomputed, as the reader would run it)."""
+    if status in CREDITABLE:
+        return None
+    return {DRAFT: f"recompute it with {rerun}", VOID: "a void invoice is owed nothing"}.get(status, "")
+
+
 def check_creditable(invoice: CreditableInvoice) -> None:
-    if invoice.status not in CREDITABLE:
-        advice = {"draft": "recompute a draft with a force re-run instead",
-                  "void": "a void invoice is owed nothing"}.get(invoice.status, "")
+    advice = why_not_creditable(invoice.status)
+    if advice is not None:
         raise NotCreditable(f"invoice {invoice.id} is {invoice.status}; a credit note needs "
                             f"{' or '.join(CREDITABLE)}" + (f" ({advice})" if advice else ""))
 

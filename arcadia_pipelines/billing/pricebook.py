@@ -16,6 +16,7 @@ from typing import Generic, Iterable, TypeVar
 
 from .bounds import (MAX_INCLUDED_QUANTITY, MAX_PRICE_CENTS, MAX_TAX_RATE, MAX_TAX_RATE_PLACES, MAX_UNIT_PRICE_CENTS,
                      problem_with)
+from .countries import country_code
 from .errors import BillingError
 from .money import to_decimal
 
@@ -168,5 +169,6 @@ class PriceBook:
 
     def tax_rate(self, country: str | None, on: date) -> TaxRate | None:
         """The country's rate for the period, or None: a country with no rate is not taxed.
-        Raises BillingError `invalid_tax_rate` (without a tenant) when that rate is invalid."""
-        return self.tax_rates.at((country or "").upper(), on)
+        Raises BillingError (without a tenant) `invalid_country` when `country` is no ISO 3166-1
+        alpha-2 code (countries.py), `invalid_tax_rate` when its rate is invalid."""
+        return self.tax_rates.at(country_code(country), on)

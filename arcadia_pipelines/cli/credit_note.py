@@ -35,13 +35,13 @@ def suggest(conn, invoice_id: int) -> Suggestion:
         CreditRefused,
         plan_credit_note,
         suggested_credits,
+        why_not_creditable,
     )
-    from arcadia_pipelines.billing.lifecycle import CREDITABLE
+    from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
     from arcadia_pipelines.billing.money import format_cents
     from arcadia_pipelines.billing.periods import Period
     from arcadia_pipelines.monthend.drift import period_drift
     from arcadia_pipelines.warehouse.credit_notes import load_creditable
-    from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
     from arcadia_pipelines.warehouse.schema import tenant_invoices as i
 
     head = conn.execute(sa.select(i.c.tenant_id, i.c.period_start, i.c.number).where(i.c.id == invoice_id)).first()
@@ -57,9 +57,8 @@ def suggest(conn, invoice_id: int) -> Suggestion:
     def money(cents: int) -> str:
         return f"{format_cents(cents)} {invoice.currency}"
 
-    if invoice.status not in CREDITABLE:
-        why = (f"recompute it with 'arcadia-pipelines rollup --period {period.label} --force'"
-               if invoice.status == "draft" else "a void invoice is owed nothing")
+    why = why_not_creditable(invoice.status, f"'arcadia-pipelines rollup --period {period.label} --force'")
+    if why is not None:
         return Suggestion(None, [f"{name} is {invoice.status}: nothing to credit; {why}"])
     report = period_drift(conn, period, [invoice_id])
     if invoice_id in report.not_recomputable:

@@ -54,6 +54,8 @@ def render(explained: dict) -> str:
     number = f" {inv['number']}" if inv.get("number") else ""
     out = [(f"Invoice {inv['id']}{number} ({inv['status']}): {inv['tenant_id']}, {inv['period_start'][:7]}, "
             f"{inv['currency']}")]
+    if inv.get("held_reason"):
+        out.append(f"  held back, not issuable until its input is fixed and the month re-run: {inv['held_reason']}")
     width = max((len(ln["description"]) for ln in explained["lines"] if ln["kind"] != "overage"), default=0)
     for ln in explained["lines"]:
         amount = format_cents(ln["amount_cents"])

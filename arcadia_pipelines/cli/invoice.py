@@ -16,7 +16,7 @@ def cmd_invoice_document(args) -> int:
     from arcadia_pipelines.documents.invoice_csv import render_invoice_csv
     from arcadia_pipelines.documents.invoice_data import load_invoice_document
     from arcadia_pipelines.documents.invoice_pdf import render_invoice_pdf
-    from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+    from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 
     write_document(args, args.invoice, load_invoice_document, InvoiceNotFound, render_invoice_csv, render_invoice_pdf)
     return 0

@@ -1,4 +1,4 @@
-"""The views for BI tools (migration 0007) as external assets: their columns, and the tables they read."""
+"""The views for BI tools (migrations 0007 and 0014) as external assets: their columns, and the tables they read."""
 
 import dagster as dg
 
@@ -10,7 +10,10 @@ from .metadata import table_metadata
 READS = {
     "bi_invoices": ["tenant_invoices", "tenants"],
     "bi_invoice_lines": ["tenant_invoices", "tenants", "deployments"],
-    "bi_cost_vs_revenue": ["cost_vs_revenue", "tenants", "deployments"],
+    "bi_cost_vs_revenue": ["cost_vs_revenue", "tenant_invoices", "tenants", "deployments"],
+    "bi_credit_notes": ["tenant_invoices", "tenants"],
+    "bi_credit_note_lines": ["tenant_invoices", "tenants", "deployments"],
+    "bi_ar_ageing": ["bi_invoices"],
 }
 
 bi_views = [

@@ -57,3 +57,27 @@ def names(items: Iterable[str], limit: int = 50, total: int | None = None) -> st
     total = len(items) if total is None else total
     shown = ", ".join(items[:limit])
     return shown + (f" and {total - limit} more" if total > limit else "") if items else "none"
+
+
+def amount(cents: int) -> dg.FloatMetadataValue:
+    """An amount in currency units as a number the asset's Plots tab draws. Computed exactly in integer
+    cents; the float is made here, at the edge, and prints as the exact amount up to 10**13 units."""
+    return dg.MetadataValue.float(cents / 100)
+
+
+def amounts_by_currency(main: str, amounts: dict[str, dict[str, int]]) -> dict[str, object]:
+    """{name: {currency: cents}} as numeric entries: `name` in the `main` currency (named by the
+    `currency` entry), `name (USD)` in every other currency a month has, so no amount is added to
+    another currency's."""
+    entries: dict[str, object] = {"currency": main}
+    for name, by_currency in amounts.items():
+        entries[name] = amount(by_currency.get(main, 0))
+        entries |= {f"{name} ({c})": amount(cents) for c, cents in sorted(by_currency.items()) if c != main}
+    return entries
+
+
+def report_each_month(context: dg.AssetExecutionContext, per_month: dict) -> None:
+    """Each month of the run gets its own metadata on its own partition's materialization: a range
+    run (single-run backfill) reports every month as a run of that month alone would."""
+    for period, metadata in per_month.items():
+        context.add_asset_metadata(metadata, partition_key=period.key)

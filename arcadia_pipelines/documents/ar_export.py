@@ -5,9 +5,12 @@ Files go to `<ARCADIA_EXPORT_DIR>/ar/<YYYY-MM>/` (default `$DAGSTER_HOME/exports
 the billing period (`period_start`); each invoice carries its issued/paid/voided dates for booking.
 Exact: cents are int64, rates, quantities and unit prices exact decimal strings, never floats.
 Idempotent: rows in a fixed order, no run time in any file, Parquet without writer metadata that
-could vary, and a file is only replaced when its bytes change, so a re-run on unchanged data
-changes no byte (not even a modification time). Credit notes are a third table: the notes of the month's
-invoices (one row per note, with the number of the invoice it credits).
+could vary, and nothing is written when no byte changes, so a re-run on unchanged data changes no
+byte (not even a modification time). All or nothing: `<YYYY-MM>` is a link switched in one step to a
+complete new version of the month's files (published_folder.py), so a failed export leaves the
+previous one, manifest included, exactly as it was, and its error names the file. Credit notes are
+a third table: the notes of the month's invoices (one row per note, with the number of the invoice
+it credits).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from arcadia_pipelines.warehouse.schema import (
     tenant_invoice_lines,
     tenant_invoices,
 )
+
+from .published_folder import publish
 
 if TYPE_CHECKING:  # imported where used: the code location loads this module on every start
     import pandas as pd
@@ -156,15 +161,6 @@ def _sums(df: pd.DataFrame, columns: tuple[str, ...]) -> dict:
     return {c: int(sum(int(v) for v in df[c])) for c in columns}
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    if path.exists() and path.read_bytes() == data:
-        return False
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -172,13 +168,11 @@ def sha256(data: bytes) -> str:
 def export_month(conn: sa.Connection, period: Period, root: Path | None = None) -> ArExport:
     frames = read_month(conn, period)
     folder = month_dir(period, root)
-    folder.mkdir(parents=True, exist_ok=True)
-    files, changed = {}, []
+    contents, files = {}, {}
     for name, df in frames.items():
         schema = schemas()[name]
         for file_name, data in ((f"{name}.csv", _csv_bytes(df)), (f"{name}.parquet", _parquet_bytes(df, schema))):
-            if _write_if_changed(folder / file_name, data):
-                changed.append(file_name)
+            contents[file_name] = data
             files[file_name] = {"rows": len(df), "sha256": sha256(data), "bytes": len(data)}
     invoices = frames["invoices"]
     manifest = {
@@ -192,9 +186,8 @@ def export_month(conn: sa.Connection, period: Period, root: Path | None = None) 
         "credit_notes": {"rows": len(frames["credit_notes"]), "totals_by_currency": _by_currency(frames["credit_notes"],
                                                                                                  "credit_notes")},
     }
-    if _write_if_changed(folder / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()):
-        changed.append(MANIFEST)
-    return ArExport(folder, manifest, changed)
+    contents[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    return ArExport(folder, manifest, publish(folder, contents))
 
 
 def warehouse_totals(conn: sa.Connection, period: Period) -> dict:

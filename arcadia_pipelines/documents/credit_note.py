@@ -16,15 +16,14 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.warehouse.credit_notes import get_credit_note
 from arcadia_pipelines.warehouse.schema import tenant_invoices, tenants
 
 from .invoice_csv import units
-from .invoice_pdf import DocumentError, latin1
+from .invoice_pdf import DESCRIPTION_LINES
+from .pdf_layout import TABLE_WIDTH, Column, DocumentError, DocumentPdf, rate_text, totals_rows
 from .supplier import Supplier
 
 
@@ -75,12 +74,11 @@ def load_credit_note_document(conn: sa.Connection, note_id: int, tenant_id: str 
         lines=tuple(note["lines"]))
 
 
+REASON_LINES = 12  # a reason is at most 1,000 characters (billing/credit_notes.py); a longer stored one is cut
+
+
 def title(doc: CreditNoteDocument) -> str:
     return "Adjustment note" if doc.is_adjustment_note else "Credit note"
-
-
-def _rate(doc: CreditNoteDocument) -> str:
-    return f" {(doc.tax_rate * 100).normalize():f}%" if doc.tax_rate is not None else ""
 
 
 def render_credit_note_pdf(doc: CreditNoteDocument, supplier: Supplier) -> bytes:
@@ -88,61 +86,28 @@ def render_credit_note_pdf(doc: CreditNoteDocument, supplier: Supplier) -> bytes
     missing = supplier.missing_for_tax_invoice() if doc.is_adjustment_note else []
     if missing:
         raise DocumentError(f"credit note {doc.number} is an adjustment note: set {' and '.join(missing)} to print it")
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(doc.created_at)
-    pdf.set_title(latin1(f"{title(doc)} {doc.number}"))
-    pdf.set_author(latin1(supplier.name or ""))
-    pdf.add_page()
-
-    def line(text: str, size: float = 10, style: str = "", height: float = 5) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(0, height, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def pair(label: str, value: str) -> None:
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(45, 5, latin1(label))
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    line(title(doc), size=20, style="B", height=10)
+    pdf = DocumentPdf(f"{title(doc)} {doc.number}", doc.created_at, supplier.name)
+    pdf.field(title(doc), size=20, style="B", height=10, max_lines=1)
     pdf.ln(2)
-    for text, style in ((supplier.name, "B"), *((a, "") for a in (supplier.address or "").splitlines()),
-                        (supplier.abn and f"ABN {supplier.abn}", "")):
-        if text:
-            line(text, style=style)
+    pdf.supplier(supplier)
     pdf.ln(4)
-    pair("Credit note number", doc.number)
-    pair("Date", doc.created_at.date().isoformat())
+    pdf.pair("Credit note number", doc.number)
+    pdf.pair("Date", doc.created_at.date().isoformat())
     adjusted = doc.invoice_number or f"#{doc.invoice_id}"
     issued = f", issued {doc.invoice_issued_at.date().isoformat()}" if doc.invoice_issued_at else ""
-    pair("Adjusts invoice", f"{adjusted}{issued}")
-    pair("Reason", doc.reason)
+    pdf.pair("Adjusts invoice", f"{adjusted}{issued}")
+    pdf.pair("Reason", doc.reason, max_lines=REASON_LINES)
     pdf.ln(4)
-    line("Bill to", style="B")
-    for text in (doc.bill_to_name, *(doc.bill_to_address or "").splitlines(),
-                 doc.bill_to_tax_id and f"ABN {doc.bill_to_tax_id}"):
-        if text:
-            line(text)
+    pdf.bill_to(doc.bill_to_name, doc.bill_to_address, doc.bill_to_tax_id)
     pdf.ln(4)
-    pdf.set_font("Helvetica", "", 9)
-    with pdf.table(col_widths=(150, 30), text_align=("LEFT", "RIGHT"), first_row_as_headings=True) as table:
-        table.row(["Credited", f"Amount {doc.currency}"])
-        for ln in doc.lines:
-            table.row([latin1(ln["description"]), format_cents(ln["amount_cents"])])
+    pdf.table((Column("Credited", TABLE_WIDTH - 30, "L", DESCRIPTION_LINES), Column(f"Amount {doc.currency}", 30)),
+              ((ln["description"], format_cents(ln["amount_cents"])) for ln in doc.lines))
     pdf.ln(4)
-    tax = doc.tax_name or "Tax"
-    rows = [(f"Credited{' excluding ' + tax if doc.tax_name else ''}", doc.subtotal_cents)]
-    if doc.tax_name:
-        rows.append((f"{tax}{_rate(doc)} credited", doc.tax_cents))
-    rows.append((f"Total credited{' including ' + tax if doc.tax_name else ''} {doc.currency}", doc.total_cents))
-    for n, (label, cents) in enumerate(rows):
-        pdf.set_font("Helvetica", "B" if n == len(rows) - 1 else "", 10)
-        pdf.cell(150, 6, latin1(label), align="R")
-        pdf.cell(30, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if doc.is_adjustment_note:
-        pdf.ln(2)
-        line(f"This adjustment reduces the {tax} payable on invoice {adjusted} by {doc.currency} "
-             f"{format_cents(doc.tax_cents)}.", size=9)
+    rows = totals_rows(doc.tax_name, doc.tax_rate, doc.currency, (doc.subtotal_cents, doc.tax_cents, doc.total_cents),
+                       "Credited", "Total credited", " credited")
+    pdf.totals(rows, f"This adjustment reduces the {doc.tax_name} payable on invoice {adjusted} by {doc.currency} "
+                     f"{format_cents(doc.tax_cents)}." if doc.is_adjustment_note else None)
+    pdf.payment_and_contact(supplier)
     return bytes(pdf.output())
 
 
@@ -161,7 +126,7 @@ def render_credit_note_csv(doc: CreditNoteDocument) -> str:
     totals = (doc.subtotal_cents, doc.tax_cents, doc.total_cents)
     rows = [(ln["line_no"], "credit", ln["invoice_line_id"], ln["description"], ln["amount_cents"]) for ln in doc.lines]
     if doc.tax_name:
-        rows.append((len(rows) + 1, "tax", "", f"{doc.tax_name}{_rate(doc)}", doc.tax_cents))
+        rows.append((len(rows) + 1, "tax", "", f"{doc.tax_name}{rate_text(doc.tax_rate)}", doc.tax_cents))
     for line_no, kind, line_id, description, cents in rows:
         writer.writerow((*head, line_no, kind, line_id, description, cents, units(cents), *totals))
     return out.getvalue()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
 # From this total (in cents, tax included) an Australian tax invoice must identify the buyer.
@@ -50,6 +50,8 @@ class InvoiceDocument:
     bill_to_address: str | None
     bill_to_tax_id: str | None
     lines: tuple[Line, ...]  # tax line included, last
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
 
     @property
     def charges(self) -> tuple[Line, ...]:
@@ -87,4 +89,4 @@ def load_invoice_document(conn: sa.Connection, invoice_id: int, tenant_id: str |
         bill_to_name=inv.bill_to_name if snapshot else inv.legal_name or inv.name,
         bill_to_address=inv.bill_to_address if snapshot else inv.billing_address,
         bill_to_tax_id=inv.bill_to_tax_id if snapshot else inv.tax_id,
-        lines=tuple(Line(*r) for r in lines))
+        lines=tuple(Line(*r) for r in lines), paid_at=inv.paid_at, voided_at=inv.voided_at)

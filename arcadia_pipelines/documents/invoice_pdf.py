@@ -3,41 +3,27 @@
 A tax invoice shows the words "Tax invoice", the supplier's name and ABN, the issue date, the
 invoice number, each line, the GST amount and the total including GST, and from a total of
 $1,000 the buyer's identity (the buyer's name, and ABN when known, are printed on every invoice).
-A draft is marked "DRAFT - not a tax invoice". The document's dates come from the invoice, never
-from the clock, so rendering an invoice twice gives the same bytes.
-
-fpdf2's built-in fonts are Latin-1 only (no font ships with it): other characters are printed
-without their accents, or as '?'.
+A draft is marked "DRAFT - not a tax invoice"; a paid invoice says when it was paid. Unit prices
+and amounts are in the invoice's currency, exact. The document's dates come from the invoice,
+never from the clock, so rendering an invoice twice gives the same bytes. The layout (long texts,
+long invoices, the fonts' characters) is pdf_layout.py's.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from arcadia_pipelines.billing.money import format_cents
 
 from .invoice_data import InvoiceDocument
+from .pdf_layout import TABLE_WIDTH, Column, DocumentError, DocumentPdf, totals_rows, unit_price
 from .supplier import Supplier
 
+__all__ = ["DRAFT_MARK", "DocumentError", "render_invoice_pdf", "title"]
+
 DRAFT_MARK = "DRAFT - not a tax invoice"
-
-
-class DocumentError(Exception):
-    """The document cannot be made as the law requires (e.g. a tax invoice without the supplier's ABN)."""
-
-
-def latin1(text: str) -> str:
-    """What the built-in fonts can print: accents dropped, anything else outside Latin-1 as '?'."""
-    text = text.replace("\u2014", "-").replace("\u2013", "-").replace("\u2019", "'")
-    if text.isascii():
-        return text
-    decomposed = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", decomposed).encode("latin-1", "replace").decode("latin-1")
+DESCRIPTION_LINES = 6  # a longer description is cut with '…'
 
 
 def _qty(value: Decimal) -> str:
@@ -54,79 +40,39 @@ def title(doc: InvoiceDocument) -> str:
     return "Tax invoice" if doc.is_tax_invoice else "Invoice"
 
 
-class _Pdf(FPDF):
-    def write_line(self, text: str, size: float = 10, style: str = "", height: float = 5) -> None:
-        self.set_font("Helvetica", style, size)
-        self.multi_cell(0, height, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def pair(self, label: str, value: str) -> None:
-        self.set_font("Helvetica", "B", 10)
-        self.cell(40, 5, latin1(label))
-        self.set_font("Helvetica", "", 10)
-        self.cell(0, 5, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
 def render_invoice_pdf(doc: InvoiceDocument, supplier: Supplier) -> bytes:
     """The invoice's PDF; DocumentError when a tax invoice lacks the supplier's name or ABN."""
     missing = supplier.missing_for_tax_invoice() if doc.is_tax_invoice else []
     if missing:
         raise DocumentError(f"invoice {doc.id} is a tax invoice: set {' and '.join(missing)} to print it")
-    pdf = _Pdf(format="A4")
-    pdf.set_creation_date(doc.issued_at or doc.updated_at)
-    pdf.set_title(latin1(f"{title(doc)} {doc.number or f'#{doc.id}'}"))
-    pdf.set_author(latin1(supplier.name or ""))
-    pdf.add_page()
-    pdf.write_line(title(doc), size=20, style="B", height=10)
+    pdf = DocumentPdf(f"{title(doc)} {doc.number or f'#{doc.id}'}", doc.issued_at or doc.updated_at, supplier.name)
+    pdf.field(title(doc), size=20, style="B", height=10, max_lines=1)
     if doc.status in ("paid", "void"):
-        pdf.write_line(doc.status.upper(), size=14, style="B", height=8)
+        pdf.field(doc.status.upper(), size=14, style="B", height=8, max_lines=1)
     pdf.ln(2)
-    if supplier.name:
-        pdf.write_line(supplier.name, style="B")
-    for text in (supplier.address or "").splitlines():
-        pdf.write_line(text)
-    if supplier.abn:
-        pdf.write_line(f"ABN {supplier.abn}")
+    pdf.supplier(supplier)
     pdf.ln(4)
     pdf.pair("Invoice number", doc.number or "(assigned when issued)")
     pdf.pair("Issue date", _day(doc.issued_at))
     pdf.pair("Due date", _day(doc.due_at))
+    if doc.paid_at is not None:
+        pdf.pair("Paid on", _day(doc.paid_at))
+    if doc.voided_at is not None:
+        pdf.pair("Voided on", _day(doc.voided_at))
     last_day = doc.period_end - timedelta(days=1)
     pdf.pair("Period", f"{doc.period_start:%B %Y} ({doc.period_start.isoformat()} to {last_day.isoformat()})")
     pdf.ln(4)
-    pdf.write_line("Bill to", style="B")
-    pdf.write_line(doc.bill_to_name)
-    for text in (doc.bill_to_address or "").splitlines():
-        pdf.write_line(text)
-    if doc.bill_to_tax_id:
-        pdf.write_line(f"ABN {doc.bill_to_tax_id}")
+    pdf.bill_to(doc.bill_to_name, doc.bill_to_address, doc.bill_to_tax_id)
     pdf.ln(4)
-    _lines_table(pdf, doc)
+    columns = (Column("Description", TABLE_WIDTH - 85, "L", DESCRIPTION_LINES), Column("Quantity", 25),
+               Column(f"Unit price {doc.currency}", 30), Column(f"Amount {doc.currency}", 30))
+    pdf.table(columns, ((ln.description, _qty(ln.quantity), unit_price(ln.unit_price_cents),
+                         format_cents(ln.amount_cents)) for ln in doc.charges))
     pdf.ln(4)
-    _totals(pdf, doc)
+    tax_note = (f"The total includes {doc.tax_name} of {doc.currency} {format_cents(doc.tax_cents)}."
+                if doc.is_tax_invoice else None)
+    pdf.totals(totals_rows(doc.tax_name, doc.tax_rate, doc.currency,
+                           (doc.subtotal_cents, doc.tax_cents, doc.total_cents)), tax_note)
+    pdf.payment_and_contact(supplier)
     return bytes(pdf.output())
 
-
-def _lines_table(pdf: _Pdf, doc: InvoiceDocument) -> None:
-    pdf.set_font("Helvetica", "", 9)
-    with pdf.table(col_widths=(95, 25, 30, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
-                   first_row_as_headings=True) as table:
-        table.row(["Description", "Quantity", "Unit price (cents)", f"Amount {doc.currency}"])
-        for ln in doc.charges:
-            table.row([latin1(ln.description), _qty(ln.quantity), _qty(ln.unit_price_cents),
-                       format_cents(ln.amount_cents)])
-
-
-def _totals(pdf: _Pdf, doc: InvoiceDocument) -> None:
-    tax = doc.tax_name or "Tax"
-    rows = [(f"Subtotal{' excluding ' + tax if doc.tax_name else ''}", doc.subtotal_cents)]
-    if doc.tax_name:
-        rate = f" {(doc.tax_rate * 100).normalize():f}%" if doc.tax_rate is not None else ""
-        rows.append((f"{tax}{rate}", doc.tax_cents))
-    rows.append((f"Total{' including ' + tax if doc.tax_name else ''} {doc.currency}", doc.total_cents))
-    for n, (label, cents) in enumerate(rows):
-        pdf.set_font("Helvetica", "B" if n == len(rows) - 1 else "", 10)
-        pdf.cell(150, 6, latin1(label), align="R")
-        pdf.cell(30, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if doc.is_tax_invoice:
-        pdf.ln(2)
-        pdf.write_line(f"The total includes {tax} of {doc.currency} {format_cents(doc.tax_cents)}.", size=9)

@@ -35,8 +35,19 @@ def failed_tenants(conn: sa.Connection, period: Period, stages: tuple[str, ...])
     return set(conn.scalars(q))
 
 
-def period_errors(conn: sa.Connection, period: Period) -> list[BillingError]:
-    q = (sa.select(billing_errors).where(billing_errors.c.period_start == period.start)
+def period_errors(conn: sa.Connection, period: Period, stages: tuple[str, ...] | None = None) -> list[BillingError]:
+    """The period's errors (of `stages` when given), by tenant and in the order they were found."""
+    q = (sa.select(billing_errors).where(billing_errors.c.period_start == period.start,
+                                         *([billing_errors.c.stage.in_(stages)] if stages else []))
          .order_by(billing_errors.c.tenant_id, billing_errors.c.id))
     return [BillingError(r.rule, r.message, tenant_id=r.tenant_id, subscription_id=r.subscription_id)
             for r in conn.execute(q)]
+
+
+def errors_by_tenant(errors: list[BillingError]) -> dict[str, list[BillingError]]:
+    """{tenant: its errors}, errors naming no tenant left out."""
+    by_tenant: dict[str, list[BillingError]] = {}
+    for e in errors:
+        if e.tenant_id is not None:
+            by_tenant.setdefault(e.tenant_id, []).append(e)
+    return by_tenant

@@ -19,13 +19,15 @@ from typing import Collection, Iterable, NamedTuple
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.billing.credit_notes import CORRECTION
+from arcadia_pipelines.billing.credit_notes import CORRECTION, GOODWILL
 from arcadia_pipelines.billing.invoice import InvoiceDraft
-from arcadia_pipelines.billing.money import exact, format_cents, round_ratio, to_decimal
+from arcadia_pipelines.billing.lifecycle import RECOMPUTABLE
+from arcadia_pipelines.billing.money import exact, round_ratio, to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.reads import TenantRange, tenant_ranges
 from arcadia_pipelines.warehouse.schema import credit_note_lines, credit_notes, tenant_invoice_lines, tenant_invoices
 
+from .drift_advice import advice
 from .recompute import PeriodInput, Recomputed, one_tenant, recompute
 
 
@@ -75,6 +77,9 @@ class InvoiceDrift:
     recomputed_tax_cents: int
     recomputed_total_cents: int
     lines: tuple[LineDrift, ...]     # the non-tax lines that differ
+    correction_notes: tuple[str, ...] = ()  # numbers of its credit notes that count here
+    goodwill_notes: tuple[str, ...] = ()    # and of those that do not (concessions)
+    correction_credited_cents: int = 0      # the correction notes' subtotal
 
     @property
     def over_billed_cents(self) -> int:
@@ -90,20 +95,8 @@ class InvoiceDrift:
 
     @property
     def action(self) -> str:
-        """What to do, in one line."""
-        if self.status == "draft":
-            return f"draft: re-run with force (arcadia-pipelines rollup --period {self.period.label} --force)"
-        def money(cents: int) -> str:
-            return f"{format_cents(cents)} {self.currency}"
-
-        todo = []
-        if self.over_billed_cents:
-            todo.append(f"over-billed {money(self.over_billed_cents)}: issue a credit note "
-                        f"(arcadia-pipelines credit-note suggest {self.invoice_id})")
-        if self.under_billed_cents:
-            todo.append(f"under-billed {money(self.under_billed_cents)}: an {self.status} invoice cannot be "
-                        "raised and a credit note only lowers it; bill the difference separately")
-        return "; ".join(todo) or f"{self.status}: totals differ by {money(self.difference_cents)}"
+        """What to do, in one line of plain words (drift_advice.py)."""
+        return advice(self)
 
 
 @dataclass
@@ -148,6 +141,7 @@ class _Invoiced:
     lines: dict[LineKey, list] = field(default_factory=dict)  # key -> [line id, description, net cents]
     credited_subtotal: int = 0
     credited_tax: int = 0
+    notes: dict[str, list[str]] = field(default_factory=dict)  # purpose -> note numbers
 
 
 def _read_invoices(conn: sa.Connection, period: Period, tenant_range: TenantRange,
@@ -162,6 +156,11 @@ def _read_invoices(conn: sa.Connection, period: Period, tenant_range: TenantRang
         if r.status != "void" and (invoice_ids is None or r.id in invoice_ids):
             invoiced[r.tenant_id] = _Invoiced(r)
     by_id = {inv.row.id: inv for inv in invoiced.values()}
+    for invoice_id, number, purpose in conn.execute(sa.select(cn.c.invoice_id, cn.c.number, cn.c.purpose)
+                                                    .join(i, i.c.id == cn.c.invoice_id).where(*in_range)
+                                                    .order_by(cn.c.id)):
+        if invoice_id in by_id:
+            by_id[invoice_id].notes.setdefault(purpose, []).append(number)
     corrections = [*in_range, cn.c.purpose == CORRECTION]
     for r in conn.execute(sa.select(cn.c.invoice_id, sa.func.sum(cn.c.subtotal_cents), sa.func.sum(cn.c.tax_cents))
                           .join(i, i.c.id == cn.c.invoice_id).where(*corrections).group_by(cn.c.invoice_id)):
@@ -210,7 +209,7 @@ def _recomputed_lines(draft: InvoiceDraft | None) -> dict[LineKey, tuple]:
 
 
 def _compare(inv: _Invoiced, draft: InvoiceDraft | None, period: Period) -> InvoiceDrift | None:
-    r, is_draft = inv.row, inv.row.status == "draft"
+    r, is_draft = inv.row, inv.row.status in RECOMPUTABLE
     now = _recomputed_lines(draft)
     differing = []
     for key in [*inv.lines, *(k for k in now if k not in inv.lines)]:  # invoice line order, new lines last
@@ -234,4 +233,5 @@ def _compare(inv: _Invoiced, draft: InvoiceDraft | None, period: Period) -> Invo
     if not differing and (new_subtotal, new_tax) == (subtotal, tax):
         return None
     return InvoiceDrift(r.id, r.tenant_id, period, r.status, r.number, r.currency, subtotal, tax, subtotal + tax,
-                        new_subtotal, new_tax, new_subtotal + new_tax, tuple(differing))
+                        new_subtotal, new_tax, new_subtotal + new_tax, tuple(differing),
+                        tuple(inv.notes.get(CORRECTION, ())), tuple(inv.notes.get(GOODWILL, ())), inv.credited_subtotal)

@@ -114,6 +114,6 @@ def explain_invoice(conn: sa.Connection, invoice_id: int) -> dict:
                          "meant?)")
     head = {k: v.isoformat() if isinstance(v, date) else v for k, v in invoice._mapping.items()
             if k in ("id", "tenant_id", "period_start", "status", "currency", "subtotal_cents", "tax_cents",
-                     "total_cents", "number")}
+                     "total_cents", "number", "held_reason")}
     return {"invoice": head, "lines": [{**line_usage(conn, invoice, ln), "amount_cents": ln.amount_cents}
                                        for ln in invoice_lines(conn, invoice_id)]}

@@ -12,8 +12,10 @@ a batch of tenants at a time, and bulk-inserts the evidence and its sums.
 Bad input is found first, by one scan of the intervals that may matter to the month (a range
 of an index, not the closed history; and, only when it finds something, one join naming the
 subscriptions it touches) and two small queries over the month's subscriptions.
-Its tenants are recorded in `billing_errors` and get no usage; every other tenant's usage is
-exactly what it would be without the bad rows, which are never multiplied.
+Its tenants are recorded in `billing_errors` and get no new usage (one whose draft stands keeps
+the usage and evidence that draft was made from, while the draft is held back: invoicing/drafts.py);
+every other tenant's usage is exactly what it would be without the bad rows, which are never
+multiplied.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from arcadia_pipelines.billing.bounds import MAX_RESOURCE_QUANTITY
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import METER_RESOURCE_KINDS
+from arcadia_pipelines.invoicing.drafts import held_back
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_subscriptions, micros, tenant_ranges
 from arcadia_pipelines.warehouse.schema import (billing_errors, deployment_usage, metered_resources, subscriptions,
                                                 usage_evidence)
@@ -325,7 +328,8 @@ def bad_input(conn: sa.Connection, period: Period,
 
 def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -> UsageResult:
     """Replace the period's usage and its evidence for the shard's tenants in one transaction.
-    Tenants with bad input are recorded by name and get neither; every other tenant's usage is
+    Tenants with bad input are recorded by name and get neither (those with a standing draft keep
+    what they had); every other tenant's usage is
     exactly what it would be without them. The usage is the sum of the evidence rows, whichever
     way they are computed."""
     result = UsageResult()
@@ -334,12 +338,13 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
         result.errors, suspect = bad_input(conn, period, tenant_range)
         replace_errors(conn, period, "usage", result.errors, tenant_range)
         e = billing_errors
-        skip = _Skip(sa.select(e.c.tenant_id).where(e.c.period_start == period.start, e.c.stage == "usage")
-                     if result.errors else None,
-                     _IntervalChecks.any(conn.dialect.name) if suspect else None)
+        refused = sa.select(e.c.tenant_id).where(e.c.period_start == period.start, e.c.stage == "usage")
+        skip = _Skip(refused if result.errors else None, _IntervalChecks.any(conn.dialect.name) if suspect else None)
+        kept = held_back(period, refused) if result.errors else None
         for table in (deployment_usage, usage_evidence):
             conn.execute(sa.delete(table).where(table.c.period_start == period.start,
-                                                *tenant_range.where(table.c.tenant_id)))
+                                                *tenant_range.where(table.c.tenant_id),
+                                                *([] if kept is None else [table.c.tenant_id.not_in(kept)])))
         if conn.dialect.name == "postgresql" or not conn.execute(sizes_sqlite_cannot_multiply(period, skip)).first():
             _insert_in_database(conn, period, tenant_range, result, skip)
         else:
@@ -368,8 +373,9 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
     quantity = ev.c.quantity if postgresql else sa.cast(ev.c.quantity, sa.BigInteger)
     keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
             ev.c.resource_kind)
+    kept = [] if skip.tenants is None else [ev.c.tenant_id.not_in(skip.tenants)]  # a held draft's, summed before
     sums = (sa.select(*keys, sa.func.sum(quantity))
-            .where(ev.c.period_start == period.start, *tenant_range.where(ev.c.tenant_id)).group_by(*keys))
+            .where(ev.c.period_start == period.start, *tenant_range.where(ev.c.tenant_id), *kept).group_by(*keys))
     conn.execute(sa.insert(u).from_select(
         ["period_start", "subscription_id", "meter", "tenant_id", "deployment_id", "resource_kind", "quantity"],
         sums.order_by(ev.c.subscription_id, ev.c.meter) if postgresql else sums))

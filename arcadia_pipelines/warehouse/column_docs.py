@@ -52,7 +52,7 @@ TABLES: dict[str, Doc] = {
         "legal_name": "Legal name printed on the tenant's invoices; null: the display name is printed.",
         "billing_address": "Postal address printed on the tenant's invoices (lines separated by newlines); null: none.",
         "tax_id": "Tenant's tax number (an ABN in Australia), printed on its tax invoices; null: none.",
-        "payment_terms_days": "Days from issue until an invoice is due; null: 14.",
+        "payment_terms_days": "Days from issue until an invoice is due, 0 to 3650; null: 14.",
     }),
     "deployments": Doc("A tenant's deployment and the DigitalOcean tag its resources carry. Written by the platform.", {
         "id": "Deployment id (primary key).",
@@ -214,6 +214,8 @@ TABLES: dict[str, Doc] = {
         "bill_to_name": "Buyer's name as printed on the invoice, copied from the tenant when issued.",
         "bill_to_address": "Buyer's address as printed on the invoice, copied from the tenant when issued.",
         "bill_to_tax_id": "Buyer's tax number (ABN) as printed on the invoice, copied from the tenant when issued.",
+        "held_reason": "Why this draft is held back: the billing error (rule: message) of the tenant's month; it "
+                       "cannot be issued until the input is fixed and the month re-run. Null unless held.",
     }),
     "tenant_invoice_lines": Doc("Lines of the tenant invoices, the tax line last.", {
         "id": "Line id (primary key).",
@@ -320,12 +322,19 @@ TABLES: dict[str, Doc] = {
     }),
 }
 
-# Money in currency units, exact: NUMERIC(20, 2) on PostgreSQL; fixed-point text on SQLite.
+# Money in currency units: NUMERIC(20, 2) on PostgreSQL, exact; REAL on SQLite (migration 0014), a number
+# for display and charts, with the exact integer cents in the `_cents` column beside it.
 UNITS = "numeric(20, 2)"
-_UNITS_NOTE = " numeric(20, 2) on PostgreSQL; on SQLite fixed-point text (e.g. '64.22'): read it as a decimal."
+_UNITS_NOTE = (" numeric(20, 2) on PostgreSQL; on SQLite REAL, for display and charts (sum the _cents column "
+               "for exact totals).")
+_SQLITE_REAL = " On SQLite REAL."
 _PERIOD = "Month as YYYY-MM (e.g. 2026-04)."
+_TODAY = "as of the query's UTC date"
+_DUE = ("What the tenant still owes on it: the balance of an issued invoice, 0 for draft, paid and void ones; ")
+_PURPOSE = ("correction (the invoice billed what its data does not support: it comes off revenue) or goodwill "
+            "(a concession: it lowers the balance, not revenue).")
 
-# Views for BI tools, created by migration 0007.
+# Views for BI tools, created by migration 0007, changed by 0014.
 VIEWS: dict[str, ViewDoc] = {
     "bi_invoices": ViewDoc("Tenant invoices with the tenant's name and amounts in currency units; one row per "
                            "invoice.", {
@@ -342,7 +351,7 @@ VIEWS: dict[str, ViewDoc] = {
         "tax": (UNITS, "Tax in currency units;" + _UNITS_NOTE),
         "total": (UNITS, "subtotal + tax in currency units;" + _UNITS_NOTE),
         "tax_name": ("text", "Name of the tax applied (e.g. GST); null when no tax applied."),
-        "tax_rate": ("numeric", "Tax rate applied (0.10 = 10%); null when no tax applied. On SQLite fixed-point text."),
+        "tax_rate": ("numeric", "Tax rate applied (0.10 = 10%); null when no tax applied." + _SQLITE_REAL),
         "subtotal_cents": ("bigint", "Subtotal in integer cents (sum these for exact totals on any backend)."),
         "tax_cents": ("bigint", "Tax in integer cents."),
         "total_cents": ("bigint", "Total in integer cents."),
@@ -350,6 +359,20 @@ VIEWS: dict[str, ViewDoc] = {
         "issued_at": ("timestamp with time zone", "When it was issued (UTC); null until then."),
         "paid_at": ("timestamp with time zone", "When it was paid (UTC); null until then."),
         "voided_at": ("timestamp with time zone", "When it was voided (UTC); null unless void."),
+        "number": ("text", "Invoice number (e.g. INV-000123); null until issued."),
+        "due_at": ("timestamp with time zone", "When payment is due (UTC); null until issued."),
+        "issued_on": ("date", "UTC date it was issued; null until then."),
+        "due_on": ("date", "UTC date payment is due; null until issued."),
+        "paid_on": ("date", "UTC date it was paid; null until then."),
+        "voided_on": ("date", "UTC date it was voided; null unless void."),
+        "credited": (UNITS, "What its credit notes credited, tax included, in currency units;" + _UNITS_NOTE),
+        "balance": (UNITS, "total - credited in currency units (the API's balance);" + _UNITS_NOTE),
+        "amount_due": (UNITS, _DUE + "in currency units;" + _UNITS_NOTE),
+        "credited_cents": ("bigint", "Credited in integer cents (credit notes' totals, tax included)."),
+        "balance_cents": ("bigint", "total_cents - credited_cents."),
+        "amount_due_cents": ("bigint", _DUE + "in integer cents."),
+        "days_overdue": ("integer", f"Days past its due date {_TODAY} (0 until then) while an amount is due; "
+                                    "null when nothing is due (draft, paid, void or fully credited)."),
     }),
     "bi_invoice_lines": ViewDoc("Invoice lines with their invoice's tenant, month, status and currency, and "
                                 "amounts in currency units; one row per line.", {
@@ -370,13 +393,14 @@ VIEWS: dict[str, ViewDoc] = {
         "subscription_id": ("text", "Subscription charged; null on the tax line."),
         "resource_kind": ("text", _LINE_RESOURCE_KIND),
         "meter": ("text", "Meter of an overage line; null otherwise."),
-        "quantity": ("numeric", _QUANTITY + " On SQLite fixed-point text."),
-        "unit_price_cents": ("numeric", _UNIT_PRICE + " On SQLite fixed-point text."),
+        "quantity": ("numeric", _QUANTITY + _SQLITE_REAL),
+        "unit_price_cents": ("numeric", _UNIT_PRICE + _SQLITE_REAL),
         "amount": (UNITS, "Line amount in currency units;" + _UNITS_NOTE),
         "amount_cents": ("bigint", "Line amount in integer cents (sum these for exact totals on any backend)."),
     }),
-    "bi_cost_vs_revenue": ViewDoc("Revenue against DigitalOcean cost per month, tenant, deployment and resource "
-                                  "kind, with names and amounts in currency units.", {
+    "bi_cost_vs_revenue": ViewDoc("Revenue net of correction credit notes against DigitalOcean cost per month, "
+                                  "tenant, deployment and resource kind, with names and amounts in currency units; "
+                                  "goodwill credits are shown apart and lower neither revenue nor margin.", {
         "period": ("text", _PERIOD),
         "period_start": ("date", _PERIOD_START),
         "tenant_id": ("text", "Tenant; null for DigitalOcean cost on no deployment."),
@@ -385,16 +409,95 @@ VIEWS: dict[str, ViewDoc] = {
         "deployment_name": ("text", "Deployment's display name; null for DigitalOcean cost on no deployment."),
         "resource_kind": ("text", "Resource kind of the revenue lines and cost items (plan rows have revenue only)."),
         "revenue_currency": ("text", "Currency of revenue, converted cost and margin."),
-        "revenue": (UNITS, "Invoiced amount, tax excluded, in units of revenue_currency;" + _UNITS_NOTE),
+        "revenue": (UNITS, "Invoiced amount, tax excluded, less correction credit notes on it (invoiced_revenue - "
+                           "corrections), in units of revenue_currency;" + _UNITS_NOTE),
         "cost_currency": ("text", "Currency of DigitalOcean's bill (USD); null on rows without cost."),
         "cost": (UNITS, "DigitalOcean cost in units of cost_currency;" + _UNITS_NOTE),
         "cost_in_revenue_currency": (UNITS, "Cost converted into revenue_currency with the month's fx_rates; null "
                                             "when the rate is missing;" + _UNITS_NOTE),
         "margin": (UNITS, "revenue - cost_in_revenue_currency; null when the rate is missing;" + _UNITS_NOTE),
-        "revenue_cents": ("bigint", "Revenue in integer cents."),
+        "revenue_cents": ("bigint", "Revenue (net of corrections) in integer cents."),
         "cost_cents": ("bigint", "Cost in integer cents of cost_currency."),
         "cost_in_revenue_currency_cents": ("bigint", "Converted cost in integer cents; null when the rate is missing."),
         "margin_cents": ("bigint", "Margin in integer cents; null when the rate is missing."),
+        "invoiced_revenue": (UNITS, "Invoiced amount, tax excluded, before credit notes (cost_vs_revenue's "
+                                    "revenue);" + _UNITS_NOTE),
+        "corrections": (UNITS, "Correction credit notes on these invoice lines (tax excluded), counted in the "
+                               "month of the invoice;" + _UNITS_NOTE),
+        "goodwill": (UNITS, "Goodwill credit notes on these invoice lines (tax excluded): conceded, not taken off "
+                            "revenue;" + _UNITS_NOTE),
+        "invoiced_revenue_cents": ("bigint", "Invoiced revenue in integer cents."),
+        "corrections_cents": ("bigint", "Corrections in integer cents."),
+        "goodwill_cents": ("bigint", "Goodwill credits in integer cents."),
+    }),
+    "bi_credit_notes": ViewDoc("Credit notes with their invoice's number and month and the tenant's name, amounts "
+                               "in currency units; one row per note.", {
+        "credit_note_id": ("bigint", "Credit note id (credit_notes.id)."),
+        "number": ("text", "Credit note number (e.g. CN-000001)."),
+        "invoice_id": ("bigint", "Invoice credited (tenant_invoices.id)."),
+        "invoice_number": ("text", "Number of the invoice credited (e.g. INV-000123)."),
+        "tenant_id": ("text", _TENANT_ID),
+        "tenant_name": ("text", "Tenant's display name."),
+        "period": ("text", "Month of the invoice credited, as YYYY-MM."),
+        "period_start": ("date", "First day of the invoice's month."),
+        "purpose": ("text", _PURPOSE),
+        "reason": ("text", "Why the invoice was credited, as given by the admin who made the note."),
+        "currency": ("text", _CURRENCY),
+        "subtotal": (UNITS, "Sum of the note's lines (tax excluded) in currency units;" + _UNITS_NOTE),
+        "tax": (UNITS, "Tax credited in currency units;" + _UNITS_NOTE),
+        "total": (UNITS, "subtotal + tax in currency units;" + _UNITS_NOTE),
+        "tax_name": ("text", "Name of the invoice's tax (e.g. GST); null when it applied no tax."),
+        "tax_rate": ("numeric", "The invoice's tax rate; null when it applied no tax." + _SQLITE_REAL),
+        "subtotal_cents": ("bigint", "Subtotal in integer cents."),
+        "tax_cents": ("bigint", "Tax in integer cents."),
+        "total_cents": ("bigint", "Total in integer cents."),
+        "created_at": ("timestamp with time zone", "When the note was made (UTC)."),
+        "created_on": ("date", "UTC date the note was made."),
+    }),
+    "bi_credit_note_lines": ViewDoc("Credit note lines with the invoice line they credit (kind, deployment, resource "
+                                    "kind), amounts in currency units; one row per line.", {
+        "line_id": ("bigint", "Line id (credit_note_lines.id)."),
+        "credit_note_id": ("bigint", "Credit note (credit_notes.id)."),
+        "credit_note_number": ("text", "Credit note number (e.g. CN-000001)."),
+        "line_no": ("integer", "Position of the line in the note, from 1."),
+        "invoice_id": ("bigint", "Invoice credited (tenant_invoices.id)."),
+        "invoice_number": ("text", "Number of the invoice credited."),
+        "invoice_line_id": ("bigint", "Invoice line credited (tenant_invoice_lines.id)."),
+        "tenant_id": ("text", _TENANT_ID),
+        "tenant_name": ("text", "Tenant's display name."),
+        "period": ("text", "Month of the invoice credited, as YYYY-MM."),
+        "period_start": ("date", "First day of the invoice's month."),
+        "purpose": ("text", _PURPOSE),
+        "currency": ("text", _CURRENCY),
+        "description": ("text", "The invoice line's text, copied."),
+        "kind": ("text", "Kind of the invoice line credited: plan_base, addon or overage."),
+        "deployment_id": ("text", "Deployment of the invoice line credited."),
+        "deployment_name": ("text", "Deployment's display name."),
+        "resource_kind": ("text", "What the invoice line credited charges for (plan, droplet, volume, ...)."),
+        "amount": (UNITS, "Amount credited in currency units (positive);" + _UNITS_NOTE),
+        "amount_cents": ("bigint", "Amount credited in integer cents."),
+        "created_at": ("timestamp with time zone", "When the note was made (UTC)."),
+    }),
+    "bi_ar_ageing": ViewDoc(f"Accounts receivable ageing {_TODAY}: what each tenant owes per currency on its issued "
+                            "invoices, in buckets of days overdue; one row per tenant and currency that owes "
+                            "anything.", {
+        "tenant_id": ("text", _TENANT_ID),
+        "tenant_name": ("text", "Tenant's display name."),
+        "currency": ("text", _CURRENCY),
+        "invoices_due": ("bigint", "Issued invoices with an amount due."),
+        "max_days_overdue": ("integer", "Days overdue of the oldest of them (0: none is past due)."),
+        "amount_due": (UNITS, "Everything due: the sum of the buckets, in currency units;" + _UNITS_NOTE),
+        "not_yet_due": (UNITS, "Due on invoices not yet past their due date (current);" + _UNITS_NOTE),
+        "days_1_30": (UNITS, "Due on invoices 1 to 30 days overdue;" + _UNITS_NOTE),
+        "days_31_60": (UNITS, "Due on invoices 31 to 60 days overdue;" + _UNITS_NOTE),
+        "days_61_90": (UNITS, "Due on invoices 61 to 90 days overdue;" + _UNITS_NOTE),
+        "days_over_90": (UNITS, "Due on invoices more than 90 days overdue;" + _UNITS_NOTE),
+        "amount_due_cents": ("bigint", "Amount due in integer cents."),
+        "not_yet_due_cents": ("bigint", "Not yet due, in integer cents."),
+        "days_1_30_cents": ("bigint", "1 to 30 days overdue, in integer cents."),
+        "days_31_60_cents": ("bigint", "31 to 60 days overdue, in integer cents."),
+        "days_61_90_cents": ("bigint", "61 to 90 days overdue, in integer cents."),
+        "days_over_90_cents": ("bigint", "More than 90 days overdue, in integer cents."),
     }),
 }
 

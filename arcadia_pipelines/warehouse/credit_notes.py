@@ -1,42 +1,17 @@
-"""Credit notes in the warehouse: made in the caller's transaction, read in a tenant's scope, and
-the credited amounts that invoices (their balance), documents and drift need.
-
-**Why notes cannot over-credit an invoice, also concurrently.** `create_credit_note` first locks
-the invoice's row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every writer already holds the
-write lock), then reads what earlier notes credited and plans the note (billing/credit_notes.py).
-Two notes on one invoice therefore run one after the other, and the second sees the first. The
-number is drawn from `credit_note_number_sequence` (gap-free: a rolled-back note gives it back),
-and the `credited` event is appended under the events feed's lock (invoice_moves.lock_event_order),
-taken last, like a move does.
-"""
+"""Credit notes in the warehouse, read: in a tenant's scope, what an invoice's notes credited (its
+balance, for documents and drift), and an invoice as a note would credit it (load_creditable).
+Notes are made by invoicing/credit.py."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from arcadia_pipelines.billing.credit_notes import (
-    CORRECTION,
-    CreditableInvoice,
-    CreditableLine,
-    LineCredit,
-    credit_note_number,
-    plan_credit_note,
-)
+from arcadia_pipelines.billing.credit_notes import CreditableInvoice, CreditableLine
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 
-from .invoice_moves import InvoiceNotFound, lock_event_order
-from .schema import (
-    credit_note_lines,
-    credit_note_number_sequence,
-    credit_notes,
-    invoice_events,
-    tenant_invoice_lines,
-    tenant_invoices,
-)
+from .schema import credit_note_lines, credit_notes, tenant_invoice_lines, tenant_invoices
 
 NOTE_COLUMNS = ("id", "number", "invoice_id", "tenant_id", "reason", "purpose", "currency", "subtotal_cents",
                 "tax_cents", "total_cents", "tax_name", "tax_rate", "created_at")
@@ -102,47 +77,6 @@ def load_creditable(conn: sa.Connection, invoice_id: int, lock: bool = False) ->
                     for r in lines))
 
 
-def _next_number(conn: sa.Connection) -> int:
-    """Increment the sequence row (locked until the transaction ends; a rollback gives the number back)."""
-    seq = credit_note_number_sequence
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(seq).values(id=1, last_number=0).on_conflict_do_nothing())  # the row 0010 adds
-    return conn.scalar(sa.update(seq).where(seq.c.id == 1).values(last_number=seq.c.last_number + 1)
-                       .returning(seq.c.last_number))
-
-
-def _append_credited_event(conn: sa.Connection, invoice_id: int, note_id: int, now: datetime) -> None:
-    """The invoice's `credited` event (the invoice as it stands: its amounts never change), under the
-    feed's lock so events commit in id order."""
-    lock_event_order(conn)
-    i = tenant_invoices
-    src = sa.select(i.c.id, sa.literal(note_id, sa.BigInteger), i.c.tenant_id, sa.literal("credited", sa.Text),
-                    sa.literal(now, invoice_events.c.occurred_at.type), i.c.status, i.c.number, i.c.currency,
-                    i.c.total_cents).where(i.c.id == invoice_id)
-    conn.execute(sa.insert(invoice_events).from_select(
-        ["invoice_id", "credit_note_id", "tenant_id", "kind", "occurred_at", "status", "number", "currency",
-         "total_cents"], src))
-
-
-def create_credit_note(conn: sa.Connection, invoice_id: int, reason: object, credits: Sequence[LineCredit] | None,
-                       now: datetime, key_id: int | None = None, purpose: object = CORRECTION) -> dict:
-    """Make a credit note on the invoice in the caller's transaction and return it (get_credit_note's
-    shape). Raises InvoiceNotFound, or a billing.credit_notes.CreditRefused saying why not."""
-    invoice = load_creditable(conn, invoice_id, lock=True)
-    plan = plan_credit_note(invoice, reason, credits, purpose)
-    tenant_id = conn.scalar(sa.select(tenant_invoices.c.tenant_id).where(tenant_invoices.c.id == invoice_id))
-    note_id = conn.scalar(sa.insert(credit_notes).returning(credit_notes.c.id), {
-        "invoice_id": invoice_id, "tenant_id": tenant_id, "number": credit_note_number(_next_number(conn)),
-        "reason": plan.reason, "purpose": plan.purpose, "currency": plan.currency, "subtotal_cents": plan.subtotal_cents,
-        "tax_cents": plan.tax_cents, "total_cents": plan.total_cents, "tax_name": plan.tax_name,
-        "tax_rate": plan.tax_rate, "created_at": now, "created_by_key_id": key_id})
-    conn.execute(sa.insert(credit_note_lines), [
-        {"credit_note_id": note_id, "invoice_line_id": ln.invoice_line_id, "line_no": ln.line_no,
-         "description": ln.description, "amount_cents": ln.amount_cents} for ln in plan.lines])
-    _append_credited_event(conn, invoice_id, note_id, now)
-    return get_credit_note(conn, note_id)
-
-
 def _notes(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> list[dict]:
     cn, cnl, i = credit_notes, credit_note_lines, tenant_invoices
     notes = [{**r._asdict()} for r in conn.execute(
@@ -173,3 +107,16 @@ def get_credit_note(conn: sa.Connection, note_id: int, tenant_id: str | None = N
     if not found:
         raise CreditNoteNotFound(note_id)
     return found[0]
+
+
+def find_credit_notes(conn: sa.Connection, limit: int, *, scope: str | None = None,
+                      tenant_id: str | None = None, number: str | None = None,
+                      before_id: int | None = None) -> list[dict]:
+    """At most `limit` notes, newest first (id descending), each with its lines: in `scope`'s tenant
+    (every tenant's when None), narrowed to `tenant_id` and `number` when given, ids below `before_id`."""
+    cn = credit_notes
+    wanted = [cn.c.tenant_id == t for t in (scope, tenant_id) if t is not None]
+    wanted += [*([cn.c.number == number] if number is not None else []),
+               *([cn.c.id < before_id] if before_id is not None else [])]
+    ids = list(conn.scalars(sa.select(cn.c.id).where(*wanted).order_by(cn.c.id.desc()).limit(limit)))
+    return _notes(conn, cn.c.id.in_(ids))[::-1] if ids else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.credit_notes import PURPOSES as CREDIT_NOTE_PURPOSES
+from arcadia_pipelines.billing.lifecycle import STATUSES as INVOICE_STATUSES
 
 from .column_docs import describe
 from .sqlfuncs import relevant_until
@@ -229,8 +230,6 @@ deployment_quotes = sa.Table(
     sa.Index("ix_deployment_quotes_period_tenant", "period_start", "tenant_id"),
 )
 
-INVOICE_STATUSES = ("draft", "issued", "paid", "void")
-
 tenant_invoices = sa.Table(
     "tenant_invoices", metadata,
     _col("id", BigId, primary_key=True, autoincrement=True),
@@ -255,6 +254,8 @@ tenant_invoices = sa.Table(
     _col("bill_to_name", Text, nullable=True),
     _col("bill_to_address", Text, nullable=True),
     _col("bill_to_tax_id", Text, nullable=True),
+    # migration 0013: why a draft is held back (its month has a billing error); NULL otherwise
+    _col("held_reason", Text, nullable=True),
     sa.UniqueConstraint("tenant_id", "period_start"),
     sa.Index("uq_tenant_invoices_number", "number", unique=True),
     sa.CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),

@@ -86,13 +86,14 @@ def test_who_may_credit_and_see_notes(api, engine, ledger, keys):
 
 @pytest.mark.parametrize("body", [
     b"not json", b"[]", b'{"reason": "r", "lines": [{"line_id": 1, "amount_cents": NaN}]}', b"[" * 5000,
+    b'{"reason": "r", "lines": [{"line_id": 1, "amount_cents": 1e400}]}',
     {"lines": None}, {"reason": ""}, {"reason": "   "}, {"reason": 5}, {"reason": "r", "extra": 1},
     {"reason": "r", "lines": []}, {"reason": "r", "lines": {}}, {"reason": "r", "lines": [5]},
     {"reason": "r", "lines": [{"line_id": 1}]}, {"reason": "r", "lines": [{"line_id": "1", "amount_cents": 1}]},
     {"reason": "r", "lines": [{"line_id": 0, "amount_cents": 1}]},
     {"reason": "r", "lines": [{"line_id": 1, "amount_cents": 1, "note": "x"}]},
     *({"reason": "r", "lines": [{"line_id": "PLAN", "amount_cents": amount}]}
-      for amount in (0, -5, 1.5, 100.0, "100", True, None, 10**13)),
+      for amount in (0, -5, 1.5, 100.5, "100", True, None, 10**13, 1e13)),
     {"reason": "r", "lines": [{"line_id": "PLAN", "amount_cents": 1}, {"line_id": "PLAN", "amount_cents": 1}]},
     {"reason": "r", "purpose": "refund"}, {"reason": "r", "purpose": None}, {"reason": "r", "purpose": ["goodwill"]},
 ])

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import invoice_events
 
 SUPPLIER = {"ARCADIA_SUPPLIER_NAME": "Arcadia Cloud Pty Ltd", "ARCADIA_SUPPLIER_ABN": "12 345 678 901",

@@ -15,7 +15,7 @@ from .conftest import NOW, Ledger
 INVOICE_FIELDS = {"id", "tenant_id", "period_start", "period_end", "currency", "subtotal_cents", "tax_cents",
                   "total_cents", "status", "created_at", "updated_at", "issued_at", "paid_at", "voided_at",
                   "tax_name", "tax_rate", "number", "due_at", "bill_to_name", "bill_to_address", "bill_to_tax_id",
-                  "credited_cents", "balance_cents"}
+                  "credited_cents", "balance_cents", "held_reason"}
 
 
 def test_an_invoice_reads_with_integer_cents_iso_dates_and_lines_in_order(api, ledger, keys):
@@ -29,7 +29,7 @@ def test_an_invoice_reads_with_integer_cents_iso_dates_and_lines_in_order(api, l
         "created_at": "2026-05-01T03:00:00Z", "updated_at": "2026-05-01T03:00:00Z",
         "issued_at": None, "paid_at": None, "voided_at": None, "tax_name": "GST", "tax_rate": "0.1", "lines": None,
         "number": None, "due_at": None, "bill_to_name": None, "bill_to_address": None, "bill_to_tax_id": None,
-        "credited_cents": 0, "balance_cents": 7701}
+        "credited_cents": 0, "balance_cents": 7701, "held_reason": None}
     assert [ln["line_no"] for ln in inv["lines"]] == [1, 2, 3]
     overage = inv["lines"][1]
     assert overage == {"id": overage["id"], "invoice_id": invoice_id, "line_no": 2, "kind": "overage",

@@ -91,7 +91,7 @@ def test_the_openapi_description_matches_what_the_api_serves(api, ledger, keys):
     assert set(doc["paths"]) == {"/api/v1/invoices", "/api/v1/invoices/preview", "/api/v1/invoices/{id}",
                                  "/api/v1/invoices/{id}/issue", "/api/v1/invoices/{id}/lines/{line_id}/usage",
                                  "/api/v1/invoices/{id}/pay", "/api/v1/invoices/{id}/void",
-                                 "/api/v1/invoices/{id}/credit_notes", "/api/v1/credit_notes/{id}",
+                                 "/api/v1/invoices/{id}/credit_notes", "/api/v1/credit_notes", "/api/v1/credit_notes/{id}",
                                  "/api/v1/credit_notes/{id}/pdf", "/api/v1/credit_notes/{id}/csv",
                                  "/api/v1/invoices/{id}/pdf", "/api/v1/invoices/{id}/csv", "/api/v1/events",
                                  "/api/v1/openapi.json"}

@@ -18,7 +18,7 @@ from arcadia_pipelines.definitions import defs
 from arcadia_pipelines.demo.seed import seed
 from arcadia_pipelines.documents.ar_export import exported_totals, month_dir, warehouse_totals
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices
 
 from .runs import evaluations, run

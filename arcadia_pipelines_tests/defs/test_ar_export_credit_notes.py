@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from arcadia_pipelines.documents.ar_export import exported_totals, warehouse_totals
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
+from arcadia_pipelines.invoicing.credit import create_credit_note
 from arcadia_pipelines.warehouse.schema import tenant_invoices
 
 from .runs import evaluations

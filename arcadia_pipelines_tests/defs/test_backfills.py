@@ -81,3 +81,9 @@ def test_a_three_month_backfill_is_one_run_and_a_second_changes_nothing(empty_pg
     assert {(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
             for r in runs} == {(MONTHS[0], MONTHS[-1])}
     assert pg_instance.get_materialized_partitions(dg.AssetKey("tenant_invoices")) == set(MONTHS)
+    # each month's materialization carries that month's own figures, not the range's
+    records = pg_instance.fetch_materializations(dg.AssetKey("tenant_invoices"), limit=10).records
+    assert len(records) == 6 and {
+        (r.asset_materialization.partition, r.asset_materialization.metadata["dagster/row_count"].value,
+         r.asset_materialization.metadata["invoiced_total"].value) for r in records} == {
+        ("2026-02-01", 0, 0.0), ("2026-03-01", 1, 63.25), ("2026-04-01", 1, 70.64)}

@@ -63,6 +63,7 @@ def test_contract_assets_keep_their_tables_and_the_views_read_theirs():
     for view in VIEWS:
         assert by_key[view].group_name == "bi"
     assert {d.asset_key.to_user_string() for d in by_key["bi_cost_vs_revenue"].deps} == {
-        "cost_vs_revenue", "tenants", "deployments"}
+        "cost_vs_revenue", "tenant_invoices", "tenants", "deployments"}  # its credit notes' invoice lines
+    assert {d.asset_key.to_user_string() for d in by_key["bi_ar_ageing"].deps} == {"bi_invoices"}
     assert {d.asset_key.to_user_string() for d in by_key["bi_invoice_lines"].deps} == {
         "tenant_invoices", "tenants", "deployments"}

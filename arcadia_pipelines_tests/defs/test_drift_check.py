@@ -9,8 +9,8 @@ from arcadia_pipelines.billing.credit_notes import LineCredit
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.monthend.drift import invoice_drift
 from arcadia_pipelines.warehouse import schema as t
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines_tests.builders import World, at, rows
 
 from .runs import evaluations, run, run_drift
@@ -77,7 +77,8 @@ def test_over_billing_an_issued_invoice_suggests_a_credit_note_and_applying_it_c
     assert not check.passed
     row = next(ln for ln in check.metadata["worst_first"].value.splitlines() if f"| {pilot['id']} |" in ln)
     assert ("| issued | 70.64 AUD | 68.00 AUD | -2.64 AUD | Overage: droplet_hours (1920 used, 1488 included): -2.40 | "
-            f"over-billed 2.40 AUD: issue a credit note (arcadia-pipelines credit-note suggest {pilot['id']}) |") in row
+            "over-billed 2.40 AUD: issue a correction credit note "
+            f"(arcadia-pipelines credit-note suggest {pilot['id']}) |") in row
     assert [i["total_cents"] for i in rows(engine, t.tenant_invoices, tenant_id="pilot")] == [7064]  # kept
 
     with engine.begin() as c:  # the note `credit-note suggest` proposes: every over-billed line difference

@@ -33,6 +33,11 @@ def test_dg_launch_of_a_range_is_one_run_that_invoices_each_month_in_order(engin
             == ("2026-02-01", "2026-04-01")
         assert instance.get_materialized_partitions(dg.AssetKey("tenant_invoices")) == {
             "2026-02-01", "2026-03-01", "2026-04-01"}
+        # each month's materialization reports that month alone
+        records = instance.fetch_materializations(dg.AssetKey("tenant_invoices"), limit=10).records
+        assert {r.asset_materialization.partition: (r.asset_materialization.metadata["dagster/row_count"].value,
+                                                    r.asset_materialization.metadata["invoiced_total"].value)
+                for r in records} == {"2026-02-01": (1, 55.0), "2026-03-01": (2, 118.25), "2026-04-01": (2, 125.64)}
     invoices = rows(engine, t.tenant_invoices, order_by="id")
     # invoice ids follow the months: February was invoiced first, April last
     assert [(str(i["period_start"]), i["tenant_id"], i["total_cents"]) for i in invoices] == [

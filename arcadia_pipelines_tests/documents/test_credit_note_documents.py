@@ -11,8 +11,8 @@ import pytest
 
 from arcadia_pipelines.api.keys import create_key
 from arcadia_pipelines.billing.credit_notes import LineCredit
-from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.credit import create_credit_note
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import (
     tenant_invoice_lines,
     tenant_invoices,

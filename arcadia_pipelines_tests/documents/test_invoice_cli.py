@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoices
 from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.monthend.rollup import rollup

@@ -14,7 +14,8 @@ from arcadia_pipelines.documents.invoice_csv import render_invoice_csv
 from arcadia_pipelines.documents.invoice_data import load_invoice_document
 from arcadia_pipelines.documents.invoice_pdf import DocumentError, render_invoice_pdf
 from arcadia_pipelines.documents.supplier import Supplier
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound, apply_move
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoices, tenants
 from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.monthend.rollup import rollup

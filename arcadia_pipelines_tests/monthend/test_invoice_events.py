@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.invoice_moves import apply_move
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import invoice_events, tenant_invoices
 from arcadia_pipelines_tests.builders import World, rows
 

@@ -14,7 +14,8 @@ from alembic import command
 from arcadia_pipelines.billing.lifecycle import MoveNotAllowed
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-from arcadia_pipelines.warehouse.invoice_moves import InvoiceNotFound, apply_move
+from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
+from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.migrate import alembic_config, upgrade
 from arcadia_pipelines.warehouse.schema import invoice_events, tenant_invoices, tenants
 from arcadia_pipelines_tests.builders import rows

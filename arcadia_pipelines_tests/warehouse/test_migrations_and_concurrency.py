@@ -105,8 +105,8 @@ def test_credit_notes_made_before_0012_are_corrections_and_a_purpose_is_one_of_t
     to correction or goodwill, on both backends."""
     from datetime import datetime, timezone
 
-    from arcadia_pipelines.warehouse.credit_notes import create_credit_note
-    from arcadia_pipelines.warehouse.invoice_moves import apply_move
+    from arcadia_pipelines.invoicing.credit import create_credit_note
+    from arcadia_pipelines.invoicing.moves import apply_move
 
     World(engine).worked_example()
     rollup(engine)

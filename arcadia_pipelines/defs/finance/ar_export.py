@@ -12,6 +12,7 @@ from arcadia_pipelines.documents.ar_export import (
     month_dir,
     warehouse_totals,
 )
+from arcadia_pipelines.documents.published_folder import PublishError
 
 from ..metadata import markdown_table, names
 from ..partitions import checked_periods, monthly_partitions, one_run_per_range, periods
@@ -23,12 +24,16 @@ from ..resources import WarehouseResource
           description=f"Accounts-receivable export of the month: issued, paid and void invoices, their lines and "
                       f"credit notes as "
                       f"CSV and Parquet with a manifest (row counts, sums, SHA-256), in "
-                      f"${EXPORT_DIR_ENV}/ar/YYYY-MM/. A re-run on unchanged data changes no byte.")
+                      f"${EXPORT_DIR_ENV}/ar/YYYY-MM/. A re-run on unchanged data changes no byte; a month's "
+                      f"files are replaced all at once (a failed export leaves the previous one as it was).")
 def ar_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     exports = []
     for period in periods(context):
-        with warehouse.engine.connect() as conn:
-            exports.append(export_month(conn, period))
+        try:
+            with warehouse.engine.connect() as conn:
+                exports.append(export_month(conn, period))
+        except PublishError as e:  # one line naming the file; that month's previous export stands
+            raise dg.Failure(description=f"ar_export {period.label}: {e}") from None
     totals = [(e.manifest["period"], cur, *(format_cents(t[k]) for k in ("subtotal_cents", "tax_cents", "total_cents")))
               for e in exports for cur, t in e.manifest["invoices"]["totals_by_currency"].items()]
     return dg.MaterializeResult(metadata={

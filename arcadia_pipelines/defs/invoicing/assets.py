@@ -3,7 +3,8 @@
 Each asset is a small graph of steps: `plan` splits the month's tenants into shards (run config
 `shards`, see shard_steps.py), one `write` step per shard writes its tenants' rows in a
 transaction of its own (idempotent: a retried step replaces what it wrote), and `report` turns
-what the shards did into the asset's metadata. Under a parallel executor (multiprocess locally,
+what the shards did into the asset's metadata, each month of the run on its own partition (a
+range of months is one run). Under a parallel executor (multiprocess locally,
 k8s or Celery in production) the shard steps run at the same time.
 """
 
@@ -16,11 +17,11 @@ from arcadia_pipelines.monthend.quotes import write_quotes
 from arcadia_pipelines.monthend.shards import Shard
 from arcadia_pipelines.monthend.usage import write_usage
 
-from ..metadata import markdown_table, names, table_metadata
+from ..metadata import markdown_table, names, report_each_month, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
-from .invoice_report import invoice_report
-from .shard_steps import ShardsConfig, plan_op, shards_config, sum_counts
+from .invoice_report import empty_month_warning, failure_description, invoice_report
+from .shard_steps import ShardsConfig, per_month, plan_op, shards_config
 
 COMMON = dict(partitions_def=monthly_partitions, backfill_policy=one_run_per_range, group_name="invoicing",
               owners=["team:billing"], kinds={"sql", "python"})
@@ -38,27 +39,30 @@ def _warn(context: dg.OpExecutionContext, errors) -> None:
 
 @dg.op(description="Usage and its evidence for one shard of the month's tenants, every month of the run.")
 def write_usage_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
-    counts = {"rows": 0, "evidence": 0, "subscriptions": 0, "bad_input": 0, "by_meter": {}}
+    months = {}
     for period in periods(context):
         r = write_usage(warehouse.engine, period, shard)
         _warn(context, r.errors)
-        sum_counts(counts, {"rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions,
-                            "bad_input": len(r.errors), "by_meter": r.by_meter})
-    return counts
+        months[period.key] = {"rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions,
+                              "bad_input": len(r.errors), "by_meter": dict(r.by_meter)}
+    return months
 
 
 @dg.op(out=dg.Out(dg.Nothing))
-def report_usage(context: dg.OpExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
-    total = sum_counts(*shards)
+def report_usage(context: dg.AssetExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
+    months, report = per_month(shards), {}
     with warehouse.engine.connect() as conn:
-        gaps = [g for period in periods(context) for g in stale_open_intervals(conn, period)]
-    if gaps:
-        context.log.warning(describe_gaps(gaps))
-    context.add_output_metadata({
-        "dagster/row_count": total["rows"], "evidence_rows": total["evidence"],
-        "subscriptions": total["subscriptions"], "bad_input": total["bad_input"], "metering_gaps": len(gaps),
-        "shards": len(shards), "usage": markdown_table(["meter", "quantity"], sorted(total["by_meter"].items())),
-    })
+        for period in periods(context):
+            total, gaps = months[period.key], stale_open_intervals(conn, period)
+            if gaps:
+                context.log.warning(describe_gaps(gaps))
+            report[period] = {
+                "dagster/row_count": total["rows"], "evidence_rows": total["evidence"],
+                "subscriptions": total["subscriptions"], "bad_input": total["bad_input"], "metering_gaps": len(gaps),
+                "shards": len(shards),
+                "usage": markdown_table(["meter", "quantity"], sorted(total["by_meter"].items())),
+            }
+    report_each_month(context, report)
 
 
 USAGE_UPSTREAM = ["subscriptions", "deployments", "do_inventory"]
@@ -76,24 +80,24 @@ def deployment_usage(subscriptions, deployments, do_inventory):
 
 @dg.op(description="Quote lines for one shard of the month's tenants, every month of the run.")
 def write_quotes_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
-    counts = {"rows": 0, "tenants": 0, "bad_input": 0, "amounts": {}}
+    months = {}
     for period in periods(context):
         r = write_quotes(warehouse.engine, period, shard)
         _warn(context, r.errors)
-        sum_counts(counts, {"rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors),
-                            "amounts": r.amount_cents_by_currency})
-    return counts
+        months[period.key] = {"rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors),
+                              "amounts": dict(r.amount_cents_by_currency)}
+    return months
 
 
 @dg.op(out=dg.Out(dg.Nothing))
-def report_quotes(context: dg.OpExecutionContext, shards: list[dict]) -> None:
-    total = sum_counts(*shards)
-    context.add_output_metadata({
+def report_quotes(context: dg.AssetExecutionContext, shards: list[dict]) -> None:
+    months = per_month(shards)
+    report_each_month(context, {period: {
         "dagster/row_count": total["rows"], "tenants": total["tenants"], "bad_input": total["bad_input"],
         "shards": len(shards),
         "amount_by_currency": markdown_table(["currency", "amount"],
                                              [(c, format_cents(a)) for c, a in sorted(total["amounts"].items())]),
-    })
+    } for period in periods(context) for total in [months[period.key]]})
 
 
 QUOTES_UPSTREAM = ["deployment_usage", "plans", "plan_meters", "addons", "subscription_addons"]
@@ -126,32 +130,44 @@ LEFT_ALONE_SHOWN = 50
 @dg.op(description="Invoices for one shard of the month's tenants, every month of the run.")
 def write_invoices_shard(context: dg.OpExecutionContext, config: ForceConfig, warehouse: WarehouseResource,
                          shard: Shard) -> dict:
-    counts = {"created": 0, "recomputed": 0, "skipped_existing": 0, "lines_written": 0, "left_alone": 0,
-              "left_alone_names": []}
+    months = {}
     for period in periods(context):
         r = write_invoices(warehouse.engine, period, force=config.force, shard=shard)
         left_alone = sorted(f"{t} {period.label} ({s})" for t, s in r.left_alone.items())
-        sum_counts(counts, {"created": len(r.created), "recomputed": len(r.recomputed),
-                            "skipped_existing": len(r.skipped_existing), "lines_written": r.lines_written,
-                            "left_alone": len(left_alone), "left_alone_names": left_alone[:LEFT_ALONE_SHOWN]})
-    return counts
+        months[period.key] = {"created": len(r.created), "recomputed": len(r.recomputed),
+                              "skipped_existing": len(r.skipped_existing), "lines_written": r.lines_written,
+                              "left_alone": len(left_alone), "left_alone_names": left_alone[:LEFT_ALONE_SHOWN]}
+    return months
+
+
+def _failure_metadata(report: dict, metadata: dict) -> dict:
+    """A failed run's metadata: its month's, or for a range each month's invoices and failed tenants."""
+    if len(metadata) == 1:
+        return next(iter(metadata.values()))
+    failed = {f"{e.tenant_id} ({p.label})" for p, month in report.items() for e in month.failures}
+    return {"failed_tenants": names(failed),
+            "months": markdown_table(["month", "invoices", "failed tenants"], [
+                (p.label, m["dagster/row_count"], m["failed_tenants"]) for p, m in metadata.items()])}
 
 
 @dg.op(out=dg.Out(dg.Nothing))
-def report_invoices(context: dg.OpExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
-    total = sum_counts(*shards)
-    left_alone = names(total["left_alone_names"], total=total["left_alone"])
-    if total["left_alone"]:
-        context.log.info("left alone under force (not draft): " + left_alone)
-    report = invoice_report(warehouse.engine, periods(context))
-    if report.warning:
-        context.log.warning(report.warning)
-    metadata = {"created": total["created"], "recomputed": total["recomputed"],
-                "skipped_existing": total["skipped_existing"], "left_alone": left_alone,
-                "lines_written": total["lines_written"], "shards": len(shards), **report.metadata}
-    if report.failures:
-        raise dg.Failure(description=report.failure_description, metadata=metadata)
-    context.add_output_metadata(metadata)
+def report_invoices(context: dg.AssetExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
+    months, report, metadata = per_month(shards), invoice_report(warehouse.engine, periods(context)), {}
+    for period, month in report.items():
+        total = months[period.key]
+        left_alone = names(total["left_alone_names"], total=total["left_alone"])
+        if total["left_alone"]:
+            context.log.info("left alone under force (not draft): " + left_alone)
+        metadata[period] = {"created": total["created"], "recomputed": total["recomputed"],
+                            "skipped_existing": total["skipped_existing"], "left_alone": left_alone,
+                            "lines_written": total["lines_written"], "shards": len(shards), **month.metadata}
+    warning = empty_month_warning([p.label for p, month in report.items() if month.empty])
+    if warning:
+        context.log.warning(warning)
+    failures = [e for month in report.values() for e in month.failures]
+    if failures:
+        raise dg.Failure(description=failure_description(report), metadata=_failure_metadata(report, metadata))
+    report_each_month(context, metadata)
 
 
 def _invoices_config(config: TenantInvoicesConfig) -> dict:

@@ -62,3 +62,13 @@ def sum_counts(into: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
             else:
                 into[key] = into[key] + value if key in into else value
     return into
+
+
+def per_month(shards: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """{month's partition key: every shard's counts of that month summed}, from shard steps that
+    count each month of the run on its own."""
+    months: dict[str, dict[str, Any]] = {}
+    for shard in shards:
+        for key, counts in shard.items():
+            sum_counts(months.setdefault(key, {}), counts)
+    return months
