@@ -266,7 +266,8 @@ def test_every_shell_example_runs_as_written_in_order(tmp_path):
             for command in block.commands:
                 check(shell, block, command)
         # the "Why this number?" SQL, on the warehouse the examples used
-        [sql] = re.findall(r"```sql\n(.*?)```", README_PATH.read_text(), re.DOTALL)
+        why = README_PATH.read_text().split("\n## Why this number?\n")[1].split("\n## ")[0]
+        [sql] = re.findall(r"```sql\n(.*?)```", why, re.DOTALL)
         with sqlite3.connect(Path(shell.value("DAGSTER_HOME")) / "warehouse.db") as c:
             found = c.execute(sql).fetchall()
         assert [(r[0], r[4], r[7], r[9]) for r in found] == [(3, f"9100{n}", 720, "720") for n in range(3)]
