@@ -2,8 +2,8 @@
 
 import pytest
 
-from arcadia_pipelines.error_lines import one_line
-from arcadia_pipelines.masking import mask_secrets
+from arcadia_pipelines.failures.lines import one_line
+from arcadia_pipelines.failures.masking import mask_secrets
 
 
 @pytest.mark.parametrize("text, secret, kept", [

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from arcadia_pipelines.explain import invoice_lines, invoice_row, line_usage
+from arcadia_pipelines.monthend.explain import invoice_lines, invoice_row, line_usage
 
 from .auth import principal
 from .engines import ApiEngines

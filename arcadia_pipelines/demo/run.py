@@ -17,9 +17,9 @@ import dagster as dg
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.instance import open_instance
-from arcadia_pipelines.render import render_invoice
-from arcadia_pipelines.runs import QUIET_CONSOLE, failure_reason, run_monthly_invoicing
+from arcadia_pipelines.dagster_runs.instance import open_instance
+from arcadia_pipelines.documents.invoice_text import render_invoice
+from arcadia_pipelines.dagster_runs.launch import QUIET_CONSOLE, failure_reason, run_monthly_invoicing
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine, redacted, warehouse_url
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants

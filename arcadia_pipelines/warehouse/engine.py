@@ -12,10 +12,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 
+class DagsterHomeUnavailable(ValueError):
+    """DAGSTER_HOME cannot be used as a folder, in one line saying what to do."""
+
+
 def dagster_home() -> Path:
     """DAGSTER_HOME, or ~/.arcadia_pipelines when unset (created on first use)."""
     home = Path(os.environ.get("DAGSTER_HOME") or Path.home() / ".arcadia_pipelines")
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        why = "it is a file" if home.is_file() else e.strerror or e
+        raise DagsterHomeUnavailable(f"DAGSTER_HOME {home} is not a folder that can be created or written "
+                                     f"({why}); point DAGSTER_HOME at a folder you can write") from None
     return home
 
 
@@ -27,6 +36,23 @@ def warehouse_url() -> str:
 def redacted(url: str) -> str:
     """The URL as it may appear in logs and metadata: no password."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+SUPPORTED_BACKENDS = ("postgresql", "sqlite")
+
+
+class UnsupportedDatabase(ValueError):
+    """A warehouse URL naming a database other than PostgreSQL or SQLite."""
+
+
+def supported_url(url: str | URL) -> URL:
+    """`url` parsed, refused in one line unless it names PostgreSQL or SQLite."""
+    url = make_url(url)
+    if url.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabase(
+            f"the warehouse URL names {url.get_backend_name()!r}, which is not supported: set ARCADIA_WAREHOUSE_URL "
+            "to a postgresql:// (PostgreSQL) or sqlite:/// (SQLite) URL")
+    return url
 
 
 SQLITE_LOCK_WAIT_S = 60  # how long SQLite waits for the write lock unless told otherwise
@@ -46,7 +72,7 @@ def create_warehouse_engine(url: str | URL | None = None, *, read_only: bool = F
     month-end stages queue behind each other's advisory locks.
     `pool`: QueuePool settings passed on (pool_size, max_overflow, pool_timeout).
     """
-    url = make_url(url or warehouse_url())
+    url = supported_url(url or warehouse_url())
     if url.get_backend_name() == "sqlite":
         # check_same_thread off: a stage's write-behind thread inserts on the stage's connection
         # (never at the same time as the stage itself uses it)

@@ -38,15 +38,15 @@ def test_a_created_key_is_the_last_line_and_works_for_its_role(cli, api, ledger)
     assert api.post(f"/api/v1/invoices/{invoice}/issue", admin_key).status_code == 200
 
 
-@pytest.mark.parametrize("argv, reason", [
-    (["--role", "tenant", "--tenant", "nobody"], "unknown tenant 'nobody'"),
-    (["--role", "tenant"], "needs --tenant"),
-    (["--role", "platform_admin", "--tenant", "acme"], "drop --tenant"),
+@pytest.mark.parametrize("argv, reason, exit_code", [
+    (["--role", "tenant", "--tenant", "nobody"], "unknown tenant 'nobody'", 1),
+    (["--role", "tenant"], "needs --tenant", 2),   # usage errors exit 2
+    (["--role", "platform_admin", "--tenant", "acme"], "drop --tenant", 2),
 ])
-def test_bad_create_requests_are_refused_and_store_nothing(cli, engine, ledger, argv, reason):
+def test_bad_create_requests_are_refused_and_store_nothing(cli, engine, ledger, argv, reason, exit_code):
     ledger.tenant("acme")
     code, out, err = cli("api-key", "create", *argv)
-    assert code == 1 and out == ""
+    assert code == exit_code and out == ""
     assert reason in err and len(err.strip().splitlines()) == 1
     with engine.connect() as c:
         assert c.scalar(sa.select(sa.func.count()).select_from(api_keys)) == 0

@@ -204,7 +204,7 @@ def _waiting(conn: sa.Connection) -> bool:
 MARK_FAILED = ("import sys, dagster as dg; i = dg.DagsterInstance.get(); "
                "i.report_run_failed(i.get_run_by_id(sys.argv[1]), 'its process died (marked by hand)')")
 FROM_FAILURE = ("import sys, dagster as dg\n"
-                "from arcadia_pipelines.runs import _reconstructable_job\n"
+                "from arcadia_pipelines.dagster_runs.launch import _reconstructable_job\n"
                 "i = dg.DagsterInstance.get(); parent = i.get_run_by_id(sys.argv[1])\n"
                 "with dg.execute_job(_reconstructable_job(), i, run_config=parent.run_config,\n"
                 "                    tags={'dagster/partition': parent.tags['dagster/partition']},\n"

@@ -78,7 +78,7 @@ def test_credit_note_pdf_and_csv_from_the_cli(note, home, tmp_path):
     out = tmp_path / "CN-000001.pdf"
     p = cli("credit-note", "pdf", str(note["id"]), "-o", str(out), env={**home, **SUPPLIER})
     assert f"wrote {out}" in p.stderr and "Adjustment note" in pdf_text(out.read_bytes())
-    assert cli("credit-note", "csv", str(note["id"]), env=home).stdout.startswith("credit_note_id,number,date,")
+    assert cli("credit-note", "csv", str(note["id"]), "-o", "-", env=home).stdout.startswith("credit_note_id,number,date,")
     for args, message in ((["pdf", "999", "-o", str(out)], "credit note 999 does not exist"),
                           (["pdf", str(note["id"]), "-o", str(out)],
                            "set ARCADIA_SUPPLIER_NAME and ARCADIA_SUPPLIER_ABN"),

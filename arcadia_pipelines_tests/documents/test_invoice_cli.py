@@ -26,7 +26,7 @@ def test_invoice_pdf_and_csv_write_the_issued_pilot_invoice(engine, home, tmp_pa
     assert f"wrote {out}" in p.stderr
     text = pdf_text(out.read_bytes())
     assert all(s in text for s in ("Tax invoice", "ABN 12 345 678 901", "64.22", "6.42", "70.64"))
-    table = cli("invoice", "csv", str(invoice["id"]), env=home).stdout
+    table = cli("invoice", "csv", str(invoice["id"]), "-o", "-", env=home).stdout  # stdout: -o -
     assert table.splitlines()[0].startswith("invoice_id,number,") and ",INV-000001," in table
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.api.keys import create_key
 from arcadia_pipelines.defs.invoicing.invoice_report import failure_description, invoice_report
-from arcadia_pipelines.explain import explain_invoice
+from arcadia_pipelines.monthend.explain import explain_invoice
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.api.conftest import serve
 from arcadia_pipelines_tests.builders import World, at, rows

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.billing.money import to_decimal
 from arcadia_pipelines.demo.seed import seed
-from arcadia_pipelines.explain import invoice_lines, invoice_row, line_usage
+from arcadia_pipelines.monthend.explain import invoice_lines, invoice_row, line_usage
 from arcadia_pipelines.monthend import audits
 from arcadia_pipelines.monthend.usage import write_usage
 from arcadia_pipelines.warehouse import schema as t

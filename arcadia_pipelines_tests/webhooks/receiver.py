@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from arcadia_pipelines_tests.test_readme import section
+from .readme import section
 
 FAULTS = ("500", "timeout", "close")
 

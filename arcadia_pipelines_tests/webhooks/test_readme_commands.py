@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from arcadia_pipelines_tests.test_cli import EXE, ROOT
-from arcadia_pipelines_tests.test_readme import first_bash_block, section
+from .readme import first_bash_block, section
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from arcadia_pipelines.masking import mask_secrets
+from arcadia_pipelines.failures.masking import mask_secrets
 
 _DROP = [re.compile(r"\[SQL: .*", re.DOTALL),                          # statement and parameters: long, may hold data
          re.compile(r"\(Background on this error at: [^)]*\)"),

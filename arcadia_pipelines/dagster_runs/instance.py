@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from arcadia_pipelines.error_lines import exception_line, one_line, underlying
+from arcadia_pipelines.failures.lines import exception_line, one_line, underlying
 from arcadia_pipelines.warehouse.engine import dagster_home
 
 LOCK_FILE = ".arcadia-instance.lock"

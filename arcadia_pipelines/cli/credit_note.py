@@ -1,29 +1,23 @@
-"""`arcadia-pipelines credit-note suggest INVOICE_ID [--json]`: the credit note that corrects what
+"""`arcadia-pipelines credit-note suggest INV-NUMBER|ID [--json]`: the credit note that corrects what
 drift after invoicing (monthend/drift.py) found on an issued or paid invoice, as the JSON body to
-POST to /api/v1/invoices/{id}/credit_notes, with a summary for people. `credit-note pdf|csv ID`:
-a note's documents (documents/credit_note.py)."""
+POST to /api/v1/invoices/{id}/credit_notes, with a summary for people. `credit-note pdf|csv
+CN-NUMBER|ID [-o FILE]`: a note's documents (documents/credit_note.py), CN-000001.pdf by default."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from arcadia_pipelines.cli import VERBS, CliError, examples
+from arcadia_pipelines.cli.common import WAREHOUSE_MEANT, CliError, examples
+from arcadia_pipelines.cli.handles import credit_note_handle, invoice_handle, resolve
+from arcadia_pipelines.cli.output import write_document
+from arcadia_pipelines.cli.warehouse import open_warehouse
 
+VERB = "credit-note"
 ABOUT = ("Suggest the credit note that corrects an invoice whose data changed after invoicing, or write a note's "
          "PDF or CSV.")
+EXAMPLE = "credit-note suggest 3 --json"
 API_BASE = "http://127.0.0.1:8080"
-
-
-def _id(what: str):
-    def parse(text: str) -> int:
-        if not (text.isdigit() and 1 <= int(text) < 2**63):
-            raise argparse.ArgumentTypeError(f"a {what} id is a positive whole number, got {text!r}")
-        return int(text)
-    return parse
 
 
 @dataclass(frozen=True)
@@ -52,7 +46,7 @@ def suggest(conn, invoice_id: int) -> Suggestion:
 
     head = conn.execute(sa.select(i.c.tenant_id, i.c.period_start, i.c.number).where(i.c.id == invoice_id)).first()
     if head is None:
-        raise CliError(f"invoice {invoice_id} does not exist (is ARCADIA_WAREHOUSE_URL the warehouse you meant?)")
+        raise CliError(f"invoice {invoice_id} does not exist ({WAREHOUSE_MEANT})")
     try:
         invoice = load_creditable(conn, invoice_id)
     except InvoiceNotFound:  # gone meanwhile
@@ -100,16 +94,9 @@ def suggest(conn, invoice_id: int) -> Suggestion:
 
 
 def cmd_credit_note_suggest(args) -> int:
-    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-    from arcadia_pipelines.warehouse.migrate import upgrade
-
-    engine = create_warehouse_engine()
-    try:
-        upgrade(engine)
-        with engine.connect() as conn:
-            found = suggest(conn, args.id)
-    finally:
-        engine.dispose()
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
+        invoice_id = resolve(conn, args.invoice)
+        found = suggest(conn, invoice_id)
     body = json.dumps(found.body, indent=2) if found.body else None
     if args.json:  # stdout is exactly the body, so it can be piped to curl; people read stderr
         print("\n".join(found.summary), file=args.stderr)
@@ -118,63 +105,29 @@ def cmd_credit_note_suggest(args) -> int:
         return 0
     print("\n".join(found.summary))
     if body:
-        print(f"POST it (platform_admin key): arcadia-pipelines credit-note suggest {args.id} --json | curl -s -X POST "
+        print(f"POST it (platform_admin key): arcadia-pipelines credit-note suggest {args.invoice} --json | curl -s -X POST "
               f"-H \"Authorization: Bearer $ADMIN_KEY\" -H 'Content-Type: application/json' -d @- "
-              f"{API_BASE}/api/v1/invoices/{args.id}/credit_notes")
+              f"{API_BASE}/api/v1/invoices/{invoice_id}/credit_notes")
         print(body)
     return 0
 
 
-def _document(args) -> bytes:
+def cmd_credit_note_document(args) -> int:
     from arcadia_pipelines.documents.credit_note import (
         load_credit_note_document,
         render_credit_note_csv,
         render_credit_note_pdf,
     )
-    from arcadia_pipelines.documents.invoice_pdf import DocumentError
-    from arcadia_pipelines.documents.supplier import Supplier
     from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound
-    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-    from arcadia_pipelines.warehouse.migrate import upgrade
 
-    engine = create_warehouse_engine()
-    try:
-        upgrade(engine)
-        with engine.connect() as conn:
-            doc = load_credit_note_document(conn, args.id)
-    except CreditNoteNotFound:
-        raise CliError(f"credit note {args.id} does not exist (is ARCADIA_WAREHOUSE_URL the warehouse you meant?)"
-                       ) from None
-    finally:
-        engine.dispose()
-    if args.format == "csv":
-        return render_credit_note_csv(doc).encode()
-    try:
-        return render_credit_note_pdf(doc, Supplier.from_env())
-    except DocumentError as e:
-        raise CliError(str(e)) from None
-
-
-def cmd_credit_note_document(args) -> int:
-    data = _document(args)
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    try:
-        Path(args.output).write_bytes(data)
-    except OSError as e:
-        raise CliError(f"cannot write {args.output}: {e.strerror or e}") from None
-    print(f"wrote {args.output} ({len(data)} bytes)", file=args.stderr)
+    write_document(args, args.note, load_credit_note_document, CreditNoteNotFound, render_credit_note_csv,
+                   render_credit_note_pdf)
     return 0
 
 
-def add_commands(sub) -> None:
-    """Register `credit-note suggest|pdf|csv` on the top-level subparsers."""
-    about = {verb: sentence for verb, sentence, _ in VERBS}.get("credit-note", ABOUT)
-    c = sub.add_parser("credit-note", help=about, description=about,
-                       epilog=examples("credit-note suggest 3", "credit-note suggest 3 --json",
-                                       "credit-note pdf 1 -o CN-000001.pdf"))
+def register(sub) -> None:
+    c = sub.add_parser(VERB, help=ABOUT, description=ABOUT,
+                       epilog=examples("credit-note suggest INV-000001", EXAMPLE, "credit-note pdf CN-000001"))
     verbs = c.add_subparsers(dest="verb", required=True, metavar="VERB")
     s = verbs.add_parser("suggest", help="the note that makes drift after invoicing go away",
                          description="Recompute the invoice's month from current data with the month-end's engine "
@@ -182,19 +135,22 @@ def add_commands(sub) -> None:
                                      "of POST /api/v1/invoices/ID/credit_notes. Nothing to credit (a draft, a void "
                                      "invoice, one that matches its data or is only under-billed) says so and "
                                      "exits 0. Writes nothing.",
-                         epilog=examples("credit-note suggest 3",
-                                         "credit-note suggest 3 --json | curl -s -X POST -H \"Authorization: Bearer "
+                         epilog=examples("credit-note suggest INV-000001", "credit-note suggest 3",
+                                         "credit-note suggest INV-000001 --json | curl -s -X POST -H \"Authorization: Bearer "
                                          "$ADMIN_KEY\" -H 'Content-Type: application/json' -d @- "
                                          f"{API_BASE}/api/v1/invoices/3/credit_notes"))
-    s.add_argument("id", type=_id("invoice"), help="invoice id (tenant_invoices.id, as in the API)")
+    s.add_argument("invoice", type=invoice_handle, metavar="NUMBER|ID",
+                   help="the invoice's number (INV-000001) or id (tenant_invoices.id, as in the API)")
     s.add_argument("--json", action="store_true", help="print only the request body on stdout (summary on stderr)")
     s.set_defaults(fn=cmd_credit_note_suggest)
     for fmt, what in (("pdf", "the note as PDF (an adjustment note when its invoice's tax applies)"),
                       ("csv", "the note's lines as CSV, exact amounts")):
-        d = verbs.add_parser(fmt, help=what, description=f"Write {what}. Supplier details come from "
+        d = verbs.add_parser(fmt, help=what, description=f"Write {what}. The file is named after the note's "
+                             f"number (CN-000001.{fmt}) unless -o says otherwise. Supplier details come from "
                              "ARCADIA_SUPPLIER_NAME, ARCADIA_SUPPLIER_ADDRESS and ARCADIA_SUPPLIER_ABN.",
-                             epilog=examples(f"credit-note {fmt} 1 -o CN-000001.{fmt}"))
-        d.add_argument("id", type=_id("credit note"), help="credit note id (credit_notes.id, as in the API)")
-        d.add_argument("-o", "--output", required=fmt == "pdf", default="-", metavar="FILE",
-                       help="file to write" + (" ('-' for stdout)" if fmt == "pdf" else " (default: stdout)"))
+                             epilog=examples(f"credit-note {fmt} CN-000001", f"credit-note {fmt} CN-000001 -o -"))
+        d.add_argument("note", type=credit_note_handle, metavar="NUMBER|ID",
+                       help="the credit note's number (CN-000001) or id (credit_notes.id, as in the API)")
+        d.add_argument("-o", "--output", metavar="FILE",
+                       help=f"file to write, '-' for stdout (default: NUMBER.{fmt})")
         d.set_defaults(fn=cmd_credit_note_document, format=fmt)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from arcadia_pipelines.cli import VERBS, CliError, examples
+from arcadia_pipelines.cli.common import WAREHOUSE_MEANT, CliError, examples
+from arcadia_pipelines.cli.warehouse import open_warehouse
 
-ABOUT, EXAMPLE = next((about, example) for verb, about, example in VERBS if verb == "preview")
+VERB = "preview"
+ABOUT = ("Preview a tenant's invoice for the running month: usage metered so far, and projected to month "
+         "end.")
+EXAMPLE = "preview --tenant pilot --as-of 2026-04-15T23:59:59Z"
 TITLES = {"metered_so_far": "metered so far (usage through as_of)",
           "projected_month_end": "projected to month end (resources running at as_of keep running)"}
 
@@ -23,18 +27,14 @@ def _as_of(text: str):
 
 
 def cmd_preview(args) -> int:
+    from arcadia_pipelines.documents.invoice_text import render_invoice
     from arcadia_pipelines.monthend.preview import BadInput, UnknownTenant, preview
-    from arcadia_pipelines.render import render_invoice
-    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-    from arcadia_pipelines.warehouse.migrate import upgrade
 
-    engine = create_warehouse_engine()
-    upgrade(engine)
-    with engine.connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         try:
             shown = preview(conn, args.tenant, args.as_of).as_json()
         except UnknownTenant as e:
-            raise CliError(f"{e} (is ARCADIA_WAREHOUSE_URL the warehouse you meant?)") from None
+            raise CliError(f"{e} ({WAREHOUSE_MEANT})") from None
         except BadInput as e:
             raise CliError(f"{e}; the month-end would not invoice this tenant either: fix the data") from None
     if args.json:
@@ -54,8 +54,8 @@ def cmd_preview(args) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
-    p = sub.add_parser("preview", help=ABOUT, epilog=examples(EXAMPLE, "preview --tenant pilot --json"),
+def register(sub) -> None:
+    p = sub.add_parser(VERB, help=ABOUT, epilog=examples(EXAMPLE, "preview --tenant pilot --json"),
                        description=ABOUT + " Computed by the month-end's own engine from the warehouse's current "
                        "data; plan and addon fees are the whole month's. As of the month's last instant "
                        "(e.g. 2026-04-30T23:59:59.999999Z) both equal the month's invoice.")

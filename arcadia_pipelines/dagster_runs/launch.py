@@ -7,7 +7,7 @@ from dagster._core.definitions.reconstruct import ReconstructableJob, Reconstruc
 
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.defs.partitions import monthly_partitions
-from arcadia_pipelines.error_lines import error_info_line, one_line
+from arcadia_pipelines.failures.lines import error_info_line, one_line
 
 INVOICING_ASSETS = ("deployment_usage", "deployment_quotes", "tenant_invoices")
 # The terminal gets our one-line summary; every event still goes to the instance's event log.

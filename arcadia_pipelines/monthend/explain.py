@@ -1,4 +1,5 @@
-"""Why this number? Each invoice line with the usage evidence behind it, for the API and `explain`.
+"""Why this number? Each invoice line with the usage evidence behind it, for the API and `explain`
+(whose text is cli/explain.py).
 
 An overage line's usage is the sum of its subscription's `usage_evidence` rows for its meter in the
 invoice's month (the `usage_matches_its_evidence` check proves that sum equals `deployment_usage`).
@@ -10,7 +11,6 @@ says so. Plan, addon and tax lines are not metered: no evidence, a note why.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +18,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from arcadia_pipelines.billing.errors import BillingError
-from arcadia_pipelines.billing.money import exact, format_cents, to_decimal
+from arcadia_pipelines.billing.money import exact, to_decimal
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.reads import load_price_book
 from arcadia_pipelines.warehouse.schema import subscriptions, tenant_invoice_lines, tenant_invoices, usage_evidence
@@ -29,11 +29,9 @@ NOT_METERED = {
              "days billed",
     "tax": "tax lines are not metered: the tax rate x the invoice's subtotal",
 }
-UNITS = {"droplet_hours": "h", "volume_gb_hours": "GB-h"}
-SHOWN_IDS = 5  # resource ids listed per group of like intervals
 
 
-def _text(value) -> str | None:
+def exact_text(value) -> str | None:
     """An exact number as fixed-point text (at most 6 decimals for a rational that has more, like
     the stored line quantities)."""
     if value is None:
@@ -49,7 +47,7 @@ def _stamp(moment: datetime) -> str:
 def _evidence(r: sa.Row) -> dict:
     return {"resource_kind": r.resource_kind, "resource_id": r.resource_id, "started_at": _stamp(r.started_at),
             "window_start": _stamp(r.window_start), "window_end": _stamp(r.window_end), "hours": r.hours,
-            "size": _text(r.size), "quantity": _text(r.quantity)}
+            "size": exact_text(r.size), "quantity": exact_text(r.quantity)}
 
 
 def _included(conn: sa.Connection, period: Period, line: sa.Row) -> Fraction | None:
@@ -88,8 +86,9 @@ def line_usage(conn: sa.Connection, invoice: sa.Row, line: sa.Row) -> dict:
     elif not matches:
         note = ("the evidence no longer gives this line's quantity: usage, the subscription or the price book "
                 "changed after invoicing (see the invoices_match_current_data check)")
-    summary = {"usage": _text(usage), "included": _text(included), "overage_quantity": _text(line.quantity),
-               "unit_price_cents": _text(line.unit_price_cents), "amount_cents": line.amount_cents,
+    summary = {"usage": exact_text(usage), "included": exact_text(included),
+               "overage_quantity": exact_text(line.quantity),
+               "unit_price_cents": exact_text(line.unit_price_cents), "amount_cents": line.amount_cents,
                "matches_line": matches}
     return {**answer, "summary": summary, "evidence": [_evidence(r) for r in rows], "note": note}
 
@@ -118,49 +117,3 @@ def explain_invoice(conn: sa.Connection, invoice_id: int) -> dict:
                      "total_cents", "number", "held_reason")}
     return {"invoice": head, "lines": [{**line_usage(conn, invoice, ln), "amount_cents": ln.amount_cents}
                                        for ln in invoice_lines(conn, invoice_id)]}
-
-
-def _cents(price: str) -> str:
-    return f"{price} cent" + ("" if Decimal(price) == 1 else "s")
-
-
-def _groups(evidence: list[dict]) -> list[str]:
-    """Like intervals together: "3 droplets x 720 h = 2160: 91000, 91001, 91002"."""
-    groups: dict[tuple, list[str]] = defaultdict(list)
-    for e in evidence:
-        groups[(e["resource_kind"], Decimal(e["size"]), e["hours"])].append(e["resource_id"])
-    lines = []
-    for (kind, size, hours), ids in sorted(groups.items(), key=lambda g: (-len(g[1]) * g[0][1] * g[0][2], g[0])):
-        what = f"{len(ids)} {kind}{'' if len(ids) == 1 else 's'}"
-        each = f"{hours} h" if kind == "droplet" and size == 1 else f"{_text(size)} GB x {hours} h"
-        shown = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
-        lines.append(f"{what} x {each} = {_text(len(ids) * size * hours)}: {shown}")
-    return lines
-
-
-def render(explained: dict) -> str:
-    """`explain`'s text: each line with its amount, an overage line with its arithmetic and evidence."""
-    inv = explained["invoice"]
-    number = f" {inv['number']}" if inv.get("number") else ""
-    out = [(f"Invoice {inv['id']}{number} ({inv['status']}): {inv['tenant_id']}, {inv['period_start'][:7]}, "
-            f"{inv['currency']}")]
-    if inv.get("held_reason"):
-        out.append(f"  held back, not issuable until its input is fixed and the month re-run: {inv['held_reason']}")
-    width = max((len(ln["description"]) for ln in explained["lines"] if ln["kind"] != "overage"), default=0)
-    for ln in explained["lines"]:
-        amount = format_cents(ln["amount_cents"])
-        s = ln["summary"]
-        if s is None:
-            out.append(f"  {ln['description']:<{width}}  {amount:>10}")
-            continue
-        unit = UNITS.get(ln["meter"], "")
-        out.append(f"  {ln['description']}  {s['overage_quantity']} {unit} x {_cents(s['unit_price_cents'])} "
-                   f"= {amount}")
-        out += [f"    {g}" for g in _groups(ln["evidence"])]
-        if len({(e["size"], e["hours"]) for e in ln["evidence"]}) > 1:
-            out.append(f"    total {s['usage']} {unit} used, {s['included']} included")
-        if ln["note"]:
-            out.append(f"    note: {ln['note']}")
-    out.append(f"  subtotal {format_cents(inv['subtotal_cents'])} + tax {format_cents(inv['tax_cents'])} "
-               f"= total {inv['currency']} {format_cents(inv['total_cents'])}")
-    return "\n".join(out)

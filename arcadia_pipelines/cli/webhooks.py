@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from arcadia_pipelines.cli import VERBS, examples
+from arcadia_pipelines.cli.common import CliError, examples, positive_id
+from arcadia_pipelines.cli.warehouse import open_warehouse
 
-
-def _id(what: str):
-    def parse(text: str) -> int:
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) < 2**63):
-            raise argparse.ArgumentTypeError(f"{what} is a positive whole number, got {text!r}")
-        return int(text)
-    return parse
+VERB = "webhooks"
+ABOUT = ("Push invoice events to finance endpoints, signed and retried: add, list, disable, rotate-secret, "
+         "redeliver, deliver.")
+EXAMPLE = "webhooks add --url https://ledger.example.com/arcadia"
 
 
 def _checked(check):
@@ -26,19 +24,11 @@ def _checked(check):
     return parse
 
 
-def _engine():
-    from arcadia_pipelines.warehouse.engine import create_warehouse_engine
-    from arcadia_pipelines.warehouse.migrate import upgrade
-
-    engine = create_warehouse_engine()
-    upgrade(engine)
-    return engine
-
-
 def cmd_add(args) -> int:
-    from .endpoints import add_endpoint
+    from arcadia_pipelines.webhooks.endpoints import add_endpoint
 
-    endpoint_id, secret = add_endpoint(_engine(), args.url, args.events)
+    with open_warehouse() as engine:
+        endpoint_id, secret = add_endpoint(engine, args.url, args.events)
     # only the secret on stdout, so SECRET=$(arcadia-pipelines webhooks add ...) captures exactly it
     print(f"added webhook endpoint {endpoint_id}; its signing secret is shown only now, store it safely",
           file=args.stderr)
@@ -47,10 +37,10 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .delivery import utc_now
-    from .status import endpoint_status
+    from arcadia_pipelines.webhooks.delivery import utc_now
+    from arcadia_pipelines.webhooks.status import endpoint_status
 
-    with _engine().connect() as conn:
+    with open_warehouse(existing=True) as engine, engine.connect() as conn:
         rows = endpoint_status(conn, utc_now())
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -67,9 +57,10 @@ def cmd_list(args) -> int:
 
 def _set_disabled(disabled: bool):
     def cmd(args) -> int:
-        from .endpoints import set_disabled
+        from arcadia_pipelines.webhooks.endpoints import set_disabled
 
-        changed = set_disabled(_engine(), args.id, disabled)
+        with open_warehouse(existing=True) as engine:
+            changed = set_disabled(engine, args.id, disabled)
         state = "disabled" if disabled else "enabled"
         print(f"webhook endpoint {args.id} {state if changed else 'was already ' + state}")
         return 0
@@ -77,9 +68,10 @@ def _set_disabled(disabled: bool):
 
 
 def cmd_rotate(args) -> int:
-    from .endpoints import rotate_secret
+    from arcadia_pipelines.webhooks.endpoints import rotate_secret
 
-    secret = rotate_secret(_engine(), args.id)
+    with open_warehouse(existing=True) as engine:
+        secret = rotate_secret(engine, args.id)
     print(f"webhook endpoint {args.id} has a new signing secret, shown only now; requests are signed with it "
           "from now on", file=args.stderr)
     print(secret)
@@ -87,9 +79,10 @@ def cmd_rotate(args) -> int:
 
 
 def cmd_redeliver(args) -> int:
-    from .endpoints import redeliver
+    from arcadia_pipelines.webhooks.endpoints import redeliver
 
-    n = redeliver(_engine(), args.endpoint, args.from_event)
+    with open_warehouse(existing=True) as engine:
+        n = redeliver(engine, args.endpoint, args.from_event)
     scope = f"endpoint {args.endpoint}" if args.endpoint else "every endpoint"
     if args.from_event is None:
         print(f"{n} parked event(s) of {scope} queued again; the next delivery pass sends them")
@@ -99,11 +92,12 @@ def cmd_redeliver(args) -> int:
 
 
 def cmd_deliver(args) -> int:
-    from .delivery import deliver_pass
+    from arcadia_pipelines.webhooks.delivery import deliver_pass
 
-    r = deliver_pass(_engine())
+    with open_warehouse(existing=True) as engine:
+        r = deliver_pass(engine)
     if r.busy:
-        raise ValueError("another delivery pass (a deliver_webhooks run?) is running; try again when it ends")
+        raise CliError("another delivery pass (a deliver_webhooks run?) is running; try again when it ends")
     waiting = f"; {len(r.waiting)} endpoint(s) wait for a retry, the next at " \
               f"{min(r.waiting.values()).isoformat(timespec='seconds')}" if r.waiting else ""
     print(f"delivered {r.delivered} event(s), {r.failed} failed attempt(s), {len(r.parked)} parked{waiting}")
@@ -112,16 +106,14 @@ def cmd_deliver(args) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
-    """Register `webhooks` on the top-level subparsers."""
-    from .events import EVENT_TYPES
-    from .endpoints import check_url, parse_event_types
+def register(sub) -> None:
+    from arcadia_pipelines.webhooks.endpoints import check_url, parse_event_types
+    from arcadia_pipelines.webhooks.events import EVENT_TYPES
 
-    about = {verb: sentence for verb, sentence, _ in VERBS}
-    w = sub.add_parser("webhooks", help=about["webhooks"],
-                       description=about["webhooks"] + " Requests are signed (Arcadia-Signature); see the README's "
+    w = sub.add_parser(VERB, help=ABOUT,
+                       description=ABOUT + " Requests are signed (Arcadia-Signature); see the README's "
                        "Webhooks section for the payload and how to verify it.",
-                       epilog=examples("webhooks add --url https://ledger.example.com/arcadia", "webhooks list",
+                       epilog=examples(EXAMPLE, "webhooks list",
                                        "webhooks redeliver --endpoint 1 --from 120", "webhooks deliver"))
     verbs = w.add_subparsers(dest="verb", required=True, metavar="VERB")
     a = verbs.add_parser("add", help="add an endpoint and print only its signing secret on stdout",
@@ -144,19 +136,19 @@ def add_commands(sub) -> None:
                                  ("enable", False, "resume a disabled endpoint where it stopped")):
         v = verbs.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
                              epilog=examples(f"webhooks {name} 1"))
-        v.add_argument("id", type=_id("an endpoint id"))
+        v.add_argument("id", type=positive_id("an endpoint"))
         v.set_defaults(fn=_set_disabled(disabled))
     r = verbs.add_parser("rotate-secret", help="a new signing secret for an endpoint, printed once on stdout",
                          description="Give an endpoint a new signing secret and print only it on stdout; requests are "
                          "signed with it from now on.", epilog=examples("webhooks rotate-secret 1"))
-    r.add_argument("id", type=_id("an endpoint id"))
+    r.add_argument("id", type=positive_id("an endpoint"))
     r.set_defaults(fn=cmd_rotate)
     rd = verbs.add_parser("redeliver", help="send parked events again, or every event from an id on",
                           description="Without --from: queue the parked (dead) events again. With --from: send every "
                           "event from EVENT_ID on again, in order. Every endpoint unless --endpoint.",
                           epilog=examples("webhooks redeliver --endpoint 1", "webhooks redeliver --endpoint 1 --from 120"))
-    rd.add_argument("--endpoint", metavar="ID", type=_id("an endpoint id"))
-    rd.add_argument("--from", dest="from_event", metavar="EVENT_ID", type=_id("an event id"))
+    rd.add_argument("--endpoint", metavar="ID", type=positive_id("an endpoint"))
+    rd.add_argument("--from", dest="from_event", metavar="EVENT_ID", type=positive_id("an event"))
     rd.set_defaults(fn=cmd_redeliver)
     verbs.add_parser("deliver", help="one delivery pass now, in the foreground",
                      description="One delivery pass now, in the foreground (for hosts without the Dagster daemon): "

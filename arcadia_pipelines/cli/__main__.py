@@ -1,0 +1,5 @@
+import sys
+
+from arcadia_pipelines.cli.main import main
+
+sys.exit(main())
