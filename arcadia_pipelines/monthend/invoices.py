@@ -19,17 +19,16 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceTotals, invoice_totals, one_currency
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.invoice_moves import append_month_end_events
 from arcadia_pipelines.warehouse.reads import TenantRange, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
-from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert, refresh_statistics
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .shards import WHOLE_MONTH, Shard
@@ -84,10 +83,9 @@ def _insert_new(conn: sa.Connection, rows: list[dict]) -> list[sa.Row]:
     """INSERT .. SELECT .. ON CONFLICT (tenant_id, period_start) DO NOTHING RETURNING id, tenant_id:
     a concurrent writer's invoice wins. (`WHERE true` keeps SQLite from reading ON as a join.)"""
     staged = _stage(conn, "invoices_new", rows)
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_of(conn).insert_ignoring_conflicts(tenant_invoices, ["tenant_id", "period_start"])
     src = sa.select(*staged.c).where(sa.true()).order_by(staged.c.tenant_id)
-    inserted = conn.execute(insert(tenant_invoices).from_select(list(rows[0]), src)
-                            .on_conflict_do_nothing(index_elements=["tenant_id", "period_start"])
+    inserted = conn.execute(insert.from_select(list(rows[0]), src)
                             .returning(tenant_invoices.c.id, tenant_invoices.c.tenant_id)).all()
     staged.drop(conn)
     return inserted
@@ -148,8 +146,8 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
         replace_errors(conn, period, "invoices", result.errors, shard.tenants)
         if result.lines_written:
             i = tenant_invoices
-            refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
-                               tenant_invoice_lines.c.invoice_id)
+            dialect_of(conn).refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
+                                                tenant_invoice_lines.c.invoice_id)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
             append_month_end_events(conn, period.start, run.now, shard.tenants)
     return result

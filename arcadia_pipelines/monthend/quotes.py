@@ -24,7 +24,8 @@ from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import QuoteLine, SubscriptionQuote, SubscriptionTerms, quote_subscription
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, deployment_usage
-from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, refresh_statistics, row_encoder
+from arcadia_pipelines.warehouse.dialect import dialect_of
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, row_encoder
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .shards import WHOLE_MONTH, Shard
@@ -170,5 +171,5 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
                 writer.write(deployment_quotes, rows, QUOTE_COLUMNS)
                 result.rows += len(rows)
         replace_errors(conn, period, "quotes", result.errors, shard.tenants)
-        refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
+        dialect_of(conn).refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
     return result

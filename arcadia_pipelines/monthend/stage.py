@@ -9,7 +9,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.sqlfuncs import allow_large_sorts, lock_partition, lock_pieces
+from arcadia_pipelines.warehouse.dialect import dialect_of
 
 from .gcpause import cyclic_gc_paused
 from .shards import Shard
@@ -30,10 +30,11 @@ def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start:
         if heavy:
             stack.enter_context(cyclic_gc_paused())
         conn = stack.enter_context(engine.begin())
+        dialect = dialect_of(conn)
         if shard is not None:
-            lock_pieces(conn, lock, period_start, shard.pieces)
+            dialect.lock_pieces(conn, lock, period_start, shard.pieces)
         else:
-            lock_partition(conn, lock, period_start)
+            dialect.lock_partition(conn, lock, period_start)
         if heavy:
-            allow_large_sorts(conn)
+            dialect.allow_large_sorts(conn)
         yield conn

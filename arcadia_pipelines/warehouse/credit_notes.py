@@ -16,8 +16,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.credit_notes import (
     CORRECTION,
@@ -28,6 +26,7 @@ from arcadia_pipelines.billing.credit_notes import (
     plan_credit_note,
 )
 
+from .dialect import dialect_of
 from .invoice_moves import InvoiceNotFound, lock_event_order
 from .schema import (
     credit_note_lines,
@@ -105,8 +104,7 @@ def load_creditable(conn: sa.Connection, invoice_id: int, lock: bool = False) ->
 def _next_number(conn: sa.Connection) -> int:
     """Increment the sequence row (locked until the transaction ends; a rollback gives the number back)."""
     seq = credit_note_number_sequence
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(seq).values(id=1, last_number=0).on_conflict_do_nothing())  # the row 0010 adds
+    conn.execute(dialect_of(conn).insert_ignoring_conflicts(seq).values(id=1, last_number=0))  # the row 0010 adds
     return conn.scalar(sa.update(seq).where(seq.c.id == 1).values(last_number=seq.c.last_number + 1)
                        .returning(seq.c.last_number))
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.lifecycle import MOVES, Move, MoveNotAllowed, check_move, due_at, invoice_number
 
+from .dialect import dialect_of
 from .reads import TenantRange
 from .schema import credit_notes, invoice_events, invoice_number_sequence, tenant_invoices, tenants
 
@@ -46,8 +45,7 @@ def lock_event_order(conn: sa.Connection) -> None:
 
 def _ensure_sequence_row(conn: sa.Connection) -> None:
     """The one row exists (migration 0008 adds it; this keeps a warehouse whose tables were emptied working)."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(invoice_number_sequence).values(id=1, last_number=0).on_conflict_do_nothing())
+    conn.execute(dialect_of(conn).insert_ignoring_conflicts(invoice_number_sequence).values(id=1, last_number=0))
 
 
 def _next_number(conn: sa.Connection) -> int:
