@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import metadata
 
+SLOW_DIRS = {"defs", "benchmarks", "demo"}  # Dagster runs and the code location; benchmark runs; the demo
+SLOW_FIXTURES = {"instance", "home", "demo_env", "webserver"}  # a Dagster instance; the CLI or a server as a subprocess
 PG_ADMIN_URL = os.environ.get("ARCADIA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEEDED = {"tax_rates"}  # tables the migrations ship rows in
 
@@ -92,3 +95,14 @@ def engine(warehouse_url):
     engine = create_warehouse_engine(warehouse_url)
     yield engine
     engine.dispose()
+
+
+def pytest_collection_modifyitems(items):
+    """`slow`: what runs Dagster, the CLI or a server in a subprocess, or a benchmark, by folder and
+    fixture (modules that do so otherwise say `pytestmark = pytest.mark.slow`). `pytest -m "not slow"`
+    is the developer's fast loop; CI runs everything."""
+    here = Path(__file__).parent
+    for item in items:
+        folder = Path(item.path).relative_to(here).parts[0]
+        if folder in SLOW_DIRS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

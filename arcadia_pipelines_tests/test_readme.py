@@ -21,6 +21,8 @@ import pytest
 
 from arcadia_pipelines_tests.test_cli import EXE, ROOT
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 README = (ROOT / "README.md").read_text()
 README_BASE_URL = "http://127.0.0.1:8080"
 

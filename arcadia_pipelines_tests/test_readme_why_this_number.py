@@ -6,8 +6,12 @@ import shlex
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from arcadia_pipelines_tests.test_readme import (_curl, _expectation, api_base, contains, demo_env,  # noqa: F401
                                                  output_pattern, run, section)
+
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
 
 WHY = section("Why this number?")
 

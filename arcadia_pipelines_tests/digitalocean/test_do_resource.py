@@ -6,8 +6,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from arcadia_pipelines.defs.digitalocean.resource import DigitalOceanResource
 from arcadia_pipelines.digitalocean import DigitalOceanError
-from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
 
 
 @dg.asset
