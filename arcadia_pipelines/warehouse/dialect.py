@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from datetime import date
 from itertools import islice
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,10 +41,11 @@ class Dialect:
     alters_tables_by_copy: bool
     bulk_driver: str  # the driver whose cursor `write_rows` uses; other drivers insert through SQLAlchemy
     bulk_rows_as_text: bool  # bulk rows are COPY text lines, not tuples of values
+    _insert: Callable[[sa.Table], sa.Insert]  # the backend's INSERT, which knows ON CONFLICT
 
     def insert_ignoring_conflicts(self, table: sa.Table, index_elements: list[str] | None = None):
         """INSERT .. ON CONFLICT (index_elements, or any unique key) DO NOTHING."""
-        raise NotImplementedError
+        return self._insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
     def lock_partition(self, conn: sa.Connection, name: str, period_start: date | None = None) -> None:
         """Serialize writers of one (asset, partition) until the transaction ends."""
@@ -81,13 +82,12 @@ class Dialect:
 
 
 class PostgreSQL(Dialect):
-    name = "postgresql"
-    decimals_as_text = dates_as_text = alters_tables_by_copy = False
-    concurrent_writers = has_comments = has_regexp_replace = True
-    bulk_driver, bulk_rows_as_text = "psycopg", True
+    """Several writers at once, exact NUMERIC, timestamptz."""
 
-    def insert_ignoring_conflicts(self, table, index_elements=None):
-        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    name, _insert = "postgresql", staticmethod(pg_insert)
+    concurrent_writers = has_comments = has_regexp_replace = True
+    decimals_as_text = dates_as_text = alters_tables_by_copy = False
+    bulk_driver, bulk_rows_as_text = "psycopg", True
 
     def lock_partition(self, conn, name, period_start=None):
         """A transaction-level advisory lock."""
@@ -129,13 +129,12 @@ class PostgreSQL(Dialect):
 
 
 class SQLite(Dialect):
-    name = "sqlite"
+    """One writer at a time, and any text in any column."""
+
+    name, _insert = "sqlite", staticmethod(sqlite_insert)
     decimals_as_text = dates_as_text = alters_tables_by_copy = True
     concurrent_writers = has_comments = has_regexp_replace = False
     bulk_driver, bulk_rows_as_text = "pysqlite", False
-
-    def insert_ignoring_conflicts(self, table, index_elements=None):
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
     # lock_partition, lock_pieces: the transaction already holds the database's write lock
     # (BEGIN IMMEDIATE, see engine.py). allow_large_sorts: SQLite has no work_mem limit.
