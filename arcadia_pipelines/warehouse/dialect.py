@@ -173,8 +173,11 @@ _BY_NAME: dict[str, Dialect] = {d.name: d for d in (PostgreSQL(), SQLite())}
 
 def dialect_of(bind: sa.Connection | sa.Engine | sa.Dialect) -> Dialect:
     """The adapter for the backend of a connection, an engine or a SQLAlchemy dialect."""
-    name = getattr(bind, "dialect", bind).name
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise UnsupportedDatabase(f"the warehouse runs on PostgreSQL or SQLite, not {name}") from None
+    name = (bind.dialect if isinstance(bind, _BINDS) else bind).name
+    adapter = _BY_NAME.get(name)
+    if adapter is None:
+        raise UnsupportedDatabase(f"the warehouse runs on PostgreSQL or SQLite, not {name}")
+    return adapter
+
+
+_BINDS = (sa.Connection, sa.Engine)
