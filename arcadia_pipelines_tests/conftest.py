@@ -7,6 +7,7 @@ tests. Without a server the PostgreSQL tests skip, except under CI=true, where t
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -68,15 +69,25 @@ def _empty_pg(engine: sa.Engine) -> None:
         c.exec_driver_sql("DELETE FROM tax_rates WHERE NOT (country = 'AU' AND effective_from = '2000-07-01')")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, empty SQLite warehouse file, copied for each test instead of migrating each."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "warehouse.db"
+    engine = create_warehouse_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    raw = engine.raw_connection()  # outside a transaction, which a checkpoint needs
+    raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file
+    raw.close()
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def warehouse_url(request, tmp_path):
     """A migrated, empty warehouse on each backend; yields its URL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-        engine = create_warehouse_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "warehouse.db")
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
     else:
         yield request.getfixturevalue("empty_pg_url")
 
@@ -99,10 +110,10 @@ def engine(warehouse_url):
 
 def pytest_collection_modifyitems(items):
     """`slow`: what runs Dagster, the CLI or a server in a subprocess, or a benchmark, by folder and
-    fixture (modules that do so otherwise say `pytestmark = pytest.mark.slow`). `pytest -m "not slow"`
-    is the developer's fast loop; CI runs everything."""
+    fixture (other modules that do so, or wait out real timeouts, say `pytestmark = pytest.mark.slow`).
+    `pytest -m "not slow"` is the developer's fast loop; CI runs everything."""
     here = Path(__file__).parent
     for item in items:
-        folder = Path(item.path).relative_to(here).parts[0]
-        if folder in SLOW_DIRS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        folders = set(Path(item.path).relative_to(here).parts[:-1]) if here in Path(item.path).parents else set()
+        if folders & SLOW_DIRS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
