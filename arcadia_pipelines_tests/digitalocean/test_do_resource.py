@@ -9,6 +9,8 @@ import pytest
 from arcadia_pipelines.defs.digitalocean.resource import DigitalOceanResource
 from arcadia_pipelines.digitalocean import DigitalOceanError
 
+pytestmark = pytest.mark.slow  # Dagster runs
+
 
 @dg.asset
 def droplet_count(digitalocean: DigitalOceanResource) -> int:
