@@ -29,17 +29,14 @@ from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, row_encode
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .shards import WHOLE_MONTH, Shard
-from .stage import month_end_stage
+from .stage import StageResult, month_end_stage
 from .write_behind import WriteBehind
 
 
 @dataclass
-class QuotesResult:
-    rows: int = 0
-    subscriptions: int = 0
+class QuotesResult(StageResult):
     tenants: int = 0
     amount_cents_by_currency: dict[str, int] = field(default_factory=dict)
-    errors: list[BillingError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

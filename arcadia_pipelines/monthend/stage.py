@@ -1,14 +1,16 @@
 """The plumbing every month-end stage shares: one transaction under its lock, and for the
-heavy stages the cyclic GC paused and large sorts allowed."""
+heavy stages the cyclic GC paused and large sorts allowed; what a per-tenant stage reports."""
 
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.warehouse.dialect import dialect_of
 
 from .gcpause import cyclic_gc_paused
@@ -18,6 +20,16 @@ from .shards import Shard
 # run's half-written upstream (each stage is one transaction; runs of one month may overlap).
 # A stage writing one shard of the month takes it for the shard's pieces only.
 MONTH_END_LOCK = "monthly_invoicing"
+
+
+@dataclass
+class StageResult:
+    """What a stage writing per subscription reports: its rows, the subscriptions they are of, and
+    the named errors of the tenants it left out."""
+
+    rows: int = 0
+    subscriptions: int = 0
+    errors: list[BillingError] = field(default_factory=list)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from arcadia_pipelines.warehouse.sqlfuncs import (bulk_insert, epoch_us, greates
 
 from .billing_errors_store import replace_errors
 from .shards import WHOLE_MONTH, Shard
-from .stage import month_end_stage
+from .stage import StageResult, month_end_stage
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
@@ -47,12 +47,9 @@ EVIDENCE_COLUMNS = ("period_start", "subscription_id", "meter", "resource_kind",
 
 
 @dataclass
-class UsageResult:
-    rows: int = 0
+class UsageResult(StageResult):
     evidence_rows: int = 0
-    subscriptions: int = 0
     by_meter: dict[str, Decimal] = field(default_factory=dict)
-    errors: list[BillingError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
