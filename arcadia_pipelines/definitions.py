@@ -5,6 +5,7 @@ import dagster as dg
 from arcadia_pipelines.defs.bi_views import bi_views
 from arcadia_pipelines.defs.digitalocean import assets as digitalocean
 from arcadia_pipelines.defs.digitalocean import checks as digitalocean_checks
+from arcadia_pipelines.defs.digitalocean.resource import DigitalOceanResource
 from arcadia_pipelines.defs.digitalocean.jobs import (cloud_costs, cloud_costs_daily, do_inventory_hourly,
                                                        do_inventory_job)
 from arcadia_pipelines.defs.finance import ar_export
@@ -18,7 +19,6 @@ from arcadia_pipelines.defs.resources import WarehouseResource
 from arcadia_pipelines.defs.sources import source_tables
 from arcadia_pipelines.defs.webhooks.jobs import deliver_webhooks
 from arcadia_pipelines.defs.webhooks.sensors import webhook_delivery_sensor
-from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
 
 defs = dg.Definitions(
     assets=[*source_tables, *bi_views, *dg.load_assets_from_modules([invoicing, finance, ar_export, digitalocean])],
@@ -28,7 +28,8 @@ defs = dg.Definitions(
     sensors=[webhook_delivery_sensor],
     # The token is resolved when a run starts, never stored; api_url, left unset, is read from
     # DIGITALOCEAN_API_URL at run time (default https://api.digitalocean.com).
-    # Steps are database-bound and sequential: run them in the run's own process.
+    # Jobs that choose no executor run their steps in the run's own process; monthly_invoicing chooses
+    # its own (defs/invoicing/executors.py), for tenant shards in parallel steps.
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource(),
                "digitalocean": DigitalOceanResource(token=dg.EnvVar("DIGITALOCEAN_TOKEN"))},

@@ -7,7 +7,9 @@ tests. Without a server the PostgreSQL tests skip, except under CI=true, where t
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +18,8 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines.warehouse.schema import metadata
 
+SLOW_DIRS = {"defs", "benchmarks", "demo"}  # Dagster runs and the code location; benchmark runs; the demo
+SLOW_FIXTURES = {"instance", "home", "demo_env", "webserver"}  # a Dagster instance; the CLI or a server as a subprocess
 PG_ADMIN_URL = os.environ.get("ARCADIA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEEDED = {"tax_rates"}  # tables the migrations ship rows in
 
@@ -65,15 +69,25 @@ def _empty_pg(engine: sa.Engine) -> None:
         c.exec_driver_sql("DELETE FROM tax_rates WHERE NOT (country = 'AU' AND effective_from = '2000-07-01')")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, empty SQLite warehouse file, copied for each test instead of migrating each."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "warehouse.db"
+    engine = create_warehouse_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    raw = engine.raw_connection()  # outside a transaction, which a checkpoint needs
+    raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file
+    raw.close()
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def warehouse_url(request, tmp_path):
     """A migrated, empty warehouse on each backend; yields its URL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-        engine = create_warehouse_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "warehouse.db")
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
     else:
         yield request.getfixturevalue("empty_pg_url")
 
@@ -92,3 +106,14 @@ def engine(warehouse_url):
     engine = create_warehouse_engine(warehouse_url)
     yield engine
     engine.dispose()
+
+
+def pytest_collection_modifyitems(items):
+    """`slow`: what runs Dagster, the CLI or a server in a subprocess, or a benchmark, by folder and
+    fixture (other modules that do so, or wait out real timeouts, say `pytestmark = pytest.mark.slow`).
+    `pytest -m "not slow"` is the developer's fast loop; CI runs everything."""
+    here = Path(__file__).parent
+    for item in items:
+        folders = set(Path(item.path).relative_to(here).parts[:-1]) if here in Path(item.path).parents else set()
+        if folders & SLOW_DIRS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -18,6 +18,8 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines_tests.builders import World, rows
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("arcadia-pipelines"))
 

@@ -21,6 +21,8 @@ from arcadia_pipelines_tests.defs.runs import evaluations, run_drift
 from arcadia_pipelines_tests.monthend.rollup import APRIL, rollup
 from arcadia_pipelines_tests.test_cli import cli
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 
 @pytest.fixture
 def home(tmp_path, warehouse_url):

@@ -12,6 +12,8 @@ from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World, at, rows
 from arcadia_pipelines_tests.monthend.rollup import rollup
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 EXE = str(Path(sys.executable).with_name("arcadia-pipelines"))
 
 

@@ -12,6 +12,8 @@ from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.test_cli import EXE, cli
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 ROLLUPS = 4
 
 

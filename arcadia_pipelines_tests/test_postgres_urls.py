@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.demo.seed import seed
@@ -17,6 +18,8 @@ from arcadia_pipelines.instance_storage import with_psycopg2
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse.migrate import upgrade
+
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
 
 REPO = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("arcadia-pipelines"))

@@ -9,6 +9,8 @@ from arcadia_pipelines.warehouse.migrate import upgrade
 from arcadia_pipelines_tests.builders import World, at, rows
 from arcadia_pipelines_tests.test_cli import cli
 
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
+
 
 @pytest.fixture
 def home(tmp_path, warehouse_url):

@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # loads the definitions in subprocesses
+
 ONLY_WHERE_USED = {"pandas", "pyarrow", "numpy", "fpdf", "pycountry", "pydo", "azure", "requests", "urllib3",
                    "starlette", "uvicorn"}
 

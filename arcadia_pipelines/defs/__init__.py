@@ -1,4 +1,6 @@
-"""Dagster definitions, one folder per domain; each asset is a thin shell over `warehouse`."""
+"""Dagster definitions, one folder per domain (digitalocean/, invoicing/, finance/) and what they share
+(partitions, the warehouse resource, metadata, source tables, BI views). Each asset is a thin shell
+over a `monthend` stage; definitions.py collects them into the code location."""
 
 import warnings
 

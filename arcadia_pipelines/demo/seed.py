@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from arcadia_pipelines.warehouse import schema as t
+from arcadia_pipelines.warehouse.dialect import dialect_of
 
 
 def _at(y, m, d, h=0) -> datetime:
@@ -97,6 +97,6 @@ ROWS = {
 def seed(conn: sa.Connection) -> None:
     """Insert the sample rows that are not there yet (by key), so seeding twice changes nothing
     and never touches rows a warehouse already has."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
+    dialect = dialect_of(conn)
     for table, rows in ROWS.items():
-        conn.execute(insert(table).on_conflict_do_nothing(), rows)
+        conn.execute(dialect.insert_ignoring_conflicts(table), rows)

@@ -1,7 +1,7 @@
 """DigitalOcean access for billing: the pydo wrapper, complete listings, validated records, call
 deadlines, errors and money-string parsing.
 
-The Dagster resource lives in `arcadia_pipelines.digitalocean.resources` (imports dagster).
+No Dagster here: the Dagster resource is `arcadia_pipelines.defs.digitalocean.resource`.
 """
 
 from .client import API_URL_ENV_VAR, DEFAULT_API_URL, DigitalOceanClient

@@ -1,2 +1,3 @@
-"""Documents finance sends and tenants read: an invoice as PDF (an Australian tax invoice when tax
-applies) and as CSV, from the warehouse's invoice and the supplier's details in configuration."""
+"""Documents finance sends and tenants read: an invoice or a credit note as PDF (an Australian tax
+invoice or adjustment note when tax applies) and as CSV, and the month's AR export for the ledger
+(CSV and Parquet), from the warehouse and the supplier's details in configuration."""

@@ -23,13 +23,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceTotals
 from arcadia_pipelines.billing.lifecycle import DRAFT, RECOMPUTABLE
 from arcadia_pipelines.billing.periods import Period
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import TenantRange
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert
@@ -79,10 +78,9 @@ def _insert_new(conn: sa.Connection, rows: list[dict]) -> list[sa.Row]:
     """INSERT .. SELECT .. ON CONFLICT (tenant_id, period_start) DO NOTHING RETURNING id, tenant_id:
     a concurrent writer's invoice wins. (`WHERE true` keeps SQLite from reading ON as a join.)"""
     staged = _stage(conn, "invoices_new", rows)
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_of(conn).insert_ignoring_conflicts(tenant_invoices, ["tenant_id", "period_start"])
     src = sa.select(*staged.c).where(sa.true()).order_by(staged.c.tenant_id)
-    inserted = conn.execute(insert(tenant_invoices).from_select(list(rows[0]), src)
-                            .on_conflict_do_nothing(index_elements=["tenant_id", "period_start"])
+    inserted = conn.execute(insert.from_select(list(rows[0]), src)
                             .returning(tenant_invoices.c.id, tenant_invoices.c.tenant_id)).all()
     staged.drop(conn)
     return inserted

@@ -15,22 +15,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.schema import billing_errors, invoice_events, month_invoiced_events, tenant_invoices
 
 from .events import lock_event_order
 
-_FEED_TABLE = invoice_events.name
-
-
 def _draw_event_id(conn: sa.Connection) -> int:
     """The next id of invoice_events' sequence, consumed without inserting an invoice event."""
-    if conn.dialect.name == "postgresql":
-        return conn.scalar(sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": _FEED_TABLE})
-    conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) SELECT :t, 0 "
-                         "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :t)"), {"t": _FEED_TABLE})
-    return conn.scalar(sa.text(
-        "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM invoice_events)) + 1 "
-        "WHERE name = :t RETURNING seq"), {"t": _FEED_TABLE})
+    return dialect_of(conn).draw_id(conn, invoice_events)
 
 
 def _changed_since_last(conn: sa.Connection, period_start: date) -> bool:

@@ -7,19 +7,17 @@ rolled-back issue or note gives its number back, and two writers draw one after 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.credit_notes import credit_note_number
 from arcadia_pipelines.billing.lifecycle import invoice_number
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.schema import credit_note_number_sequence, invoice_number_sequence
 
 
 def ensure_sequence_row(conn: sa.Connection, sequence: sa.Table) -> None:
     """The one row exists (migrations 0008 and 0010 add them; this keeps a warehouse whose tables
     were emptied working)."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(sequence).values(id=1, last_number=0).on_conflict_do_nothing())
+    conn.execute(dialect_of(conn).insert_ignoring_conflicts(sequence).values(id=1, last_number=0))
 
 
 def _next(conn: sa.Connection, sequence: sa.Table) -> int:

@@ -13,6 +13,7 @@ from arcadia_pipelines.billing.invoice import invoice_totals
 from arcadia_pipelines.billing.money import exact
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import TaxRate
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import billed_subscriptions
 from arcadia_pipelines.warehouse.schema import (deployment_quotes, deployment_usage, tenant_invoice_lines,
                                                 tenant_invoices, tenants, usage_evidence)
@@ -138,11 +139,12 @@ def usage_not_matching_evidence(conn: sa.Connection, period: Period) -> list[Evi
     sum. Exact: NUMERIC on PostgreSQL; on SQLite integer sums when every quantity of the month is a
     whole number (what its month-end writes for whole sizes), else rationals in Python."""
     u, ev = deployment_usage, usage_evidence
-    if conn.dialect.name == "sqlite" and conn.execute(sa.union_all(*(
+    dialect = dialect_of(conn)
+    if dialect.decimals_as_text and conn.execute(sa.union_all(*(
             sa.select(sa.literal_column("1")).where(t.c.period_start == period.start, _not_whole(t.c.quantity))
             for t in (u, ev))).limit(1)).first():
         return _mismatches_in_python(conn, period)
-    number = (lambda c: c) if conn.dialect.name == "postgresql" else (lambda c: sa.cast(c, sa.BigInteger))
+    number = dialect.whole_number
     # Evidence summed per (subscription, meter) first, then set against the one usage row of each:
     # grouping the month's evidence and usage rows together sorted them all, several times slower.
     summed = (sa.select(ev.c.subscription_id, ev.c.meter, sa.func.min(ev.c.tenant_id).label("tenant_id"),

@@ -11,14 +11,8 @@ note corrected an error and wrong when it was a concession that should have been
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from arcadia_pipelines.billing.lifecycle import RECOMPUTABLE
 from arcadia_pipelines.billing.money import format_cents
-
-if TYPE_CHECKING:
-    from .drift import InvoiceDrift
-
 
 def _article(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
@@ -28,8 +22,8 @@ def _notes(numbers: tuple[str, ...]) -> str:
     return ", ".join(numbers)
 
 
-def advice(d: InvoiceDrift) -> str:
-    """One line: what differs and what to do."""
+def advice(d) -> str:
+    """One line: what differs on `d` (an InvoiceDrift, drift.py) and what to do."""
     if d.status in RECOMPUTABLE:
         return f"draft: re-run with force (arcadia-pipelines rollup --period {d.period.label} --force)"
 

@@ -39,11 +39,10 @@ from decimal import Decimal
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from arcadia_pipelines.billing.periods import as_utc
 from arcadia_pipelines.digitalocean.records import InventoryResource
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.schema import deployments, do_inventory_observations, metered_resources
 from arcadia_pipelines.warehouse.types import ExactDecimal, UtcDateTime
 
@@ -136,8 +135,7 @@ def _differs(m, s):
 
 
 def _record_observation(conn: sa.Connection, row: dict) -> None:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(do_inventory_observations).on_conflict_do_nothing(index_elements=["observed_at"]), row)
+    conn.execute(dialect_of(conn).insert_ignoring_conflicts(do_inventory_observations, ["observed_at"]), row)
 
 
 def _close_vanished(conn: sa.Connection) -> int:

@@ -23,9 +23,9 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.invoicing.drafts import DraftsWritten, write_drafts
 from arcadia_pipelines.invoicing.events import append_month_end_events
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import BATCH_TENANTS, TenantRange, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
-from arcadia_pipelines.warehouse.sqlfuncs import refresh_statistics
 
 from .billing_errors_store import errors_by_tenant, period_errors, replace_errors
 from .progress import stage_progress
@@ -76,8 +76,8 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
         replace_errors(conn, period, "invoices", result.errors, shard.tenants)
         if result.lines_written:
             i = tenant_invoices
-            refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
-                               tenant_invoice_lines.c.invoice_id)
+            dialect_of(conn).refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
+                                                tenant_invoice_lines.c.invoice_id)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
             append_month_end_events(conn, period.start, run.now, shard.tenants)
         progress.finish()

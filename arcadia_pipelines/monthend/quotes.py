@@ -24,22 +24,20 @@ from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import QuoteLine, SubscriptionQuote, SubscriptionTerms, quote_subscription
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, deployment_usage
-from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, refresh_statistics, row_encoder
+from arcadia_pipelines.warehouse.dialect import dialect_of
+from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, row_encoder
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .shards import WHOLE_MONTH, Shard
 from .progress import stage_progress
-from .stage import month_end_stage
+from .stage import StageResult, month_end_stage
 from .write_behind import WriteBehind
 
 
 @dataclass
-class QuotesResult:
-    rows: int = 0
-    subscriptions: int = 0
+class QuotesResult(StageResult):
     tenants: int = 0
     amount_cents_by_currency: dict[str, int] = field(default_factory=dict)
-    errors: list[BillingError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -173,6 +171,6 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
                 result.rows += len(rows)
                 progress.advance(QUOTE_BATCH_TENANTS)
         replace_errors(conn, period, "quotes", result.errors, shard.tenants)
-        refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
+        dialect_of(conn).refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
         progress.finish()
     return result

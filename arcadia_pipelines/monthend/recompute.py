@@ -19,6 +19,7 @@ from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.invoice import InvoiceDraft, draft_invoice
 from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book
 from arcadia_pipelines.warehouse.schema import tenants
 
@@ -51,7 +52,7 @@ class PeriodInput:
         by_tenant: dict[str, list[BillingError]] = defaultdict(list)
         for e in errors:
             by_tenant[e.tenant_id].append(e)
-        skip = _Skip(sorted(by_tenant) or None, _IntervalChecks.any(conn.dialect.name) if suspect else None)
+        skip = _Skip(sorted(by_tenant) or None, _IntervalChecks.any(dialect_of(conn)) if suspect else None)
         return cls(period, load_price_book(conn), dict(by_tenant), skip)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import TenantRange
 from arcadia_pipelines.warehouse.schema import tenants
 
@@ -61,7 +62,7 @@ def plan_shards(conn: sa.Connection, k: int) -> list[Shard]:
 def automatic_shards(conn: sa.Connection, parallel_steps: bool) -> int:
     """The number of shards when the run does not say: the machine's cores when its steps run in
     parallel processes on PostgreSQL and the month is large enough to gain from it, else 1."""
-    if not parallel_steps or conn.dialect.name != "postgresql":
+    if not parallel_steps or not dialect_of(conn).concurrent_writers:
         return 1
     n = conn.scalar(sa.select(sa.func.count()).select_from(tenants))
     return max(1, min(os.cpu_count() or 1, n // SHARD_MIN_TENANTS))

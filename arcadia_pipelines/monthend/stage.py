@@ -1,15 +1,17 @@
 """The plumbing every month-end stage shares: one transaction under its lock, and for the
-heavy stages the cyclic GC paused and large sorts allowed."""
+heavy stages the cyclic GC paused and large sorts allowed; what a per-tenant stage reports."""
 
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
 import sqlalchemy as sa
 
-from arcadia_pipelines.warehouse.sqlfuncs import allow_large_sorts, lock_partition, lock_pieces
+from arcadia_pipelines.billing.errors import BillingError
+from arcadia_pipelines.warehouse.dialect import dialect_of
 
 from .gcpause import cyclic_gc_paused
 from .shards import Shard
@@ -18,6 +20,16 @@ from .shards import Shard
 # run's half-written upstream (each stage is one transaction; runs of one month may overlap).
 # A stage writing one shard of the month takes it for the shard's pieces only.
 MONTH_END_LOCK = "monthly_invoicing"
+
+
+@dataclass
+class StageResult:
+    """What a stage writing per subscription reports: its rows, the subscriptions they are of, and
+    the named errors of the tenants it left out."""
+
+    rows: int = 0
+    subscriptions: int = 0
+    errors: list[BillingError] = field(default_factory=list)
 
 
 @contextmanager
@@ -30,10 +42,11 @@ def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start:
         if heavy:
             stack.enter_context(cyclic_gc_paused())
         conn = stack.enter_context(engine.begin())
+        dialect = dialect_of(conn)
         if shard is not None:
-            lock_pieces(conn, lock, period_start, shard.pieces)
+            dialect.lock_pieces(conn, lock, period_start, shard.pieces)
         else:
-            lock_partition(conn, lock, period_start)
+            dialect.lock_partition(conn, lock, period_start)
         if heavy:
-            allow_large_sorts(conn)
+            dialect.allow_large_sorts(conn)
         yield conn

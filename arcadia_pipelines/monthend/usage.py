@@ -26,8 +26,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 
 from arcadia_pipelines.billing.bounds import MAX_RESOURCE_QUANTITY
 from arcadia_pipelines.billing.errors import BillingError
@@ -37,14 +35,14 @@ from arcadia_pipelines.invoicing.drafts import held_back
 from arcadia_pipelines.warehouse.reads import BATCH_TENANTS, TenantRange, billed_subscriptions, micros, tenant_ranges
 from arcadia_pipelines.warehouse.schema import (billing_errors, deployment_usage, metered_resources, subscriptions,
                                                 usage_evidence)
-from arcadia_pipelines.warehouse.sqlfuncs import (bulk_insert, epoch_us, greatest, least, refresh_statistics,
-                                                  relevant_until)
-from arcadia_pipelines.warehouse.types import UtcDateTime
+from arcadia_pipelines.warehouse.dialect import Dialect, dialect_of
+from arcadia_pipelines.warehouse.sqlfuncs import (bulk_insert, epoch_us, greatest, least, relevant_until,
+                                                  timestamp_of_us)
 
 from .billing_errors_store import replace_errors
 from .shards import WHOLE_MONTH, Shard
 from .progress import stage_progress
-from .stage import month_end_stage
+from .stage import StageResult, month_end_stage
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
@@ -52,33 +50,10 @@ EVIDENCE_COLUMNS = ("period_start", "subscription_id", "meter", "resource_kind",
                     "tenant_id", "deployment_id", "window_start", "window_end", "hours", "size")
 
 
-class timestamp_of_us(FunctionElement):
-    """The timestamp of epoch microseconds (a bound of the month, so never negative), exactly:
-    timestamptz on PostgreSQL, on SQLite the text SQLAlchemy writes."""
-
-    type = UtcDateTime()
-    inherit_cache = True
-
-
-@compiles(timestamp_of_us, "postgresql")
-def _timestamp_of_us_pg(element, compiler, **kw):
-    us = compiler.process(element.clauses, **kw)
-    return f"(TIMESTAMPTZ '1970-01-01 00:00:00+00' + {us} * INTERVAL '1 microsecond')"
-
-
-@compiles(timestamp_of_us, "sqlite")
-def _timestamp_of_us_sqlite(element, compiler, **kw):
-    us = compiler.process(element.clauses, **kw)
-    return f"(strftime('%Y-%m-%d %H:%M:%S', {us} / 1000000, 'unixepoch') || printf('.%06d', {us} % 1000000))"
-
-
 @dataclass
-class UsageResult:
-    rows: int = 0
+class UsageResult(StageResult):
     evidence_rows: int = 0
-    subscriptions: int = 0
     by_meter: dict[str, Decimal] = field(default_factory=dict)
-    errors: list[BillingError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -195,18 +170,17 @@ class _IntervalChecks:
     ends_first: sa.ColumnElement[bool]
 
     @classmethod
-    def of(cls, dialect: str) -> "_IntervalChecks":
+    def of(cls, dialect: Dialect) -> "_IntervalChecks":
         m = metered_resources
         start, end = epoch_us(m.c.started_at), epoch_us(m.c.ended_at)
         size = sa.cast(m.c.quantity, sa.Numeric)
-        not_a_number = _not_fixed_point(sa.cast(m.c.quantity, sa.Text)) if dialect == "sqlite" else sa.false()
         return cls(unreadable_at=sa.or_(start.is_(None), sa.and_(m.c.ended_at.is_not(None), end.is_(None))),
-                   not_a_number=not_a_number, negative=size < 0,
+                   not_a_number=dialect.not_a_number(m.c.quantity), negative=size < 0,
                    too_large=size > sa.case(MAX_RESOURCE_QUANTITY, value=m.c.resource_kind),
                    ends_first=sa.and_(m.c.ended_at.is_not(None), end < start))
 
     @staticmethod
-    def any(dialect: str) -> sa.ColumnElement[bool]:
+    def any(dialect: Dialect) -> sa.ColumnElement[bool]:
         """Any of the checks, with each timestamp and size read once per row (one scan of every
         interval runs it each month-end): unreadable_at or ends_first, not_a_number, negative or
         too_large."""
@@ -216,25 +190,16 @@ class _IntervalChecks:
                             else_=sa.not_(sa.func.coalesce(end >= start, False)))
         size = sa.cast(m.c.quantity, sa.Numeric)
         bad_size = sa.not_(size.between(0, sa.case(MAX_RESOURCE_QUANTITY, value=m.c.resource_kind)))
-        not_a_number = _not_fixed_point(sa.cast(m.c.quantity, sa.Text)) if dialect == "sqlite" else sa.false()
-        return sa.or_(bad_times, not_a_number, bad_size)
+        return sa.or_(bad_times, dialect.not_a_number(m.c.quantity), bad_size)
 
 
-def _not_fixed_point(q: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-    """Text that is not [-]digits[.digits]; a whole number (nearly every size) leaves at the first test."""
-    unsigned = sa.case((sa.func.substr(q, 1, 1) == "-", sa.func.substr(q, 2)), else_=q)
-    return sa.or_(q == "", sa.and_(q.op("GLOB")(sa.literal("*[^0-9]*", sa.Text)), sa.or_(
-        unsigned.op("GLOB")(sa.literal("*[^0-9.]*", sa.Text)), unsigned.op("GLOB")(sa.literal("*.*.*", sa.Text)),
-        sa.func.ltrim(unsigned, ".") == "")))
-
-
-def suspect_intervals(period: Period, dialect: str) -> sa.Select:
+def suspect_intervals(period: Period, dialect: Dialect) -> sa.Select:
     """An interval that may matter to the period and cannot be metered: only then is
     `bad_intervals` (a join over every billed subscription's window) worth running."""
     return _any_interval(period, _IntervalChecks.any(dialect))
 
 
-def bad_intervals(period: Period, dialect: str, tenant_range: TenantRange = TenantRange()) -> sa.Select:
+def bad_intervals(period: Period, dialect: Dialect, tenant_range: TenantRange = TenantRange()) -> sa.Select:
     """Intervals that cannot be metered and may lie inside a subscription's window, with the rule
     each breaks. One whose timestamp cannot be read may lie in any window of its deployment; one
     that ends before it starts is judged by its start. A bad interval from another month does
@@ -312,7 +277,7 @@ def bad_input(conn: sa.Connection, period: Period,
     """Every named error the usage stage finds for the tenants in `tenant_range` (unmeterable
     intervals, unreadable or overlapping subscriptions), and whether any interval of any month
     is unmeterable."""
-    dialect = conn.dialect.name
+    dialect = dialect_of(conn)
     errors = []
     suspect = conn.execute(suspect_intervals(period, dialect)).first() is not None
     if suspect:
@@ -336,25 +301,26 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
     result = UsageResult()
     tenant_range = shard.tenants
     with month_end_stage(engine, period_start=period.start, heavy=True, shard=shard) as conn:
+        dialect = dialect_of(conn)
         progress = stage_progress(conn, "usage", period.label, tenant_range)
         result.errors, suspect = bad_input(conn, period, tenant_range)
         replace_errors(conn, period, "usage", result.errors, tenant_range)
         e = billing_errors
         refused = sa.select(e.c.tenant_id).where(e.c.period_start == period.start, e.c.stage == "usage")
-        skip = _Skip(refused if result.errors else None, _IntervalChecks.any(conn.dialect.name) if suspect else None)
+        skip = _Skip(refused if result.errors else None, _IntervalChecks.any(dialect) if suspect else None)
         kept = held_back(period, refused) if result.errors else None
         for table in (deployment_usage, usage_evidence):
             conn.execute(sa.delete(table).where(table.c.period_start == period.start,
                                                 *tenant_range.where(table.c.tenant_id),
                                                 *([] if kept is None else [table.c.tenant_id.not_in(kept)])))
-        if conn.dialect.name == "postgresql" or not conn.execute(sizes_sqlite_cannot_multiply(period, skip)).first():
+        if not dialect.decimals_as_text or not conn.execute(sizes_sqlite_cannot_multiply(period, skip)).first():
             _insert_in_database(conn, period, tenant_range, result, skip)
         else:
             for batch in tenant_ranges(conn, within=tenant_range):
                 _insert_from_python(conn, period, batch, result, skip)
                 progress.advance(BATCH_TENANTS)
         u = deployment_usage
-        refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
+        dialect.refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
         progress.finish()
     return result
 
@@ -369,12 +335,12 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
     ev, u = usage_evidence, deployment_usage
     written = conn.execute(sa.insert(ev).from_select(
         [*EVIDENCE_COLUMNS, "quantity"], evidence_rows(period, tenant_range, skip))).rowcount
-    postgresql = conn.dialect.name == "postgresql"
+    dialect = dialect_of(conn)
     # Python's sqlite3 reports no row count (-1) for a statement that starts with WITH; SQLite does.
     result.evidence_rows = written if written >= 0 else conn.scalar(sa.select(sa.func.changes()))
     # the sums below, and the checks after the stage, plan on the month's evidence, not on none
-    refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id)
-    quantity = ev.c.quantity if postgresql else sa.cast(ev.c.quantity, sa.BigInteger)
+    dialect.refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id)
+    quantity = dialect.whole_number(ev.c.quantity)
     keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
             ev.c.resource_kind)
     kept = [] if skip.tenants is None else [ev.c.tenant_id.not_in(skip.tenants)]  # a held draft's, summed before
@@ -382,7 +348,7 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
             .where(ev.c.period_start == period.start, *tenant_range.where(ev.c.tenant_id), *kept).group_by(*keys))
     conn.execute(sa.insert(u).from_select(
         ["period_start", "subscription_id", "meter", "tenant_id", "deployment_id", "resource_kind", "quantity"],
-        sums.order_by(ev.c.subscription_id, ev.c.meter) if postgresql else sums))
+        dialect.ordered_for_insert(sums, ev.c.subscription_id, ev.c.meter)))
     mine = [u.c.period_start == period.start, *tenant_range.where(u.c.tenant_id)]
     summary = conn.execute(sa.select(u.c.meter, sa.func.count(), sa.func.sum(u.c.quantity))
                            .where(*mine).group_by(u.c.meter)).all()

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from .dialect import dialect_of
+
 
 class Doc(NamedTuple):
     description: str
@@ -565,7 +567,7 @@ def write_comments(conn: sa.Connection, clear: bool = False) -> int:
     """`COMMENT ON` (or, with `clear`, remove the comment from) every documented table, view and column
     the PostgreSQL database has, so a migration at any revision can call it; returns how many. Other
     backends have no comments: 0."""
-    if conn.dialect.name != "postgresql":
+    if not dialect_of(conn).has_comments:
         return 0
     quote = conn.dialect.identifier_preparer.quote
 

@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .sqlfuncs import lock_partition
+from .dialect import dialect_of
 
 VERSION_TABLE = "arcadia_alembic_version"  # our own, so a platform's Alembic table is untouched
 _HERE = Path(__file__).parent
@@ -39,7 +39,7 @@ def upgrade(engine: sa.Engine) -> str:
         if current_revision(conn) == head:
             return head
     with engine.begin() as conn:
-        lock_partition(conn, "arcadia_pipelines.migrate")
+        dialect_of(conn).lock_partition(conn, "arcadia_pipelines.migrate")
         if current_revision(conn) != head:
             command.upgrade(alembic_config(conn), "head")
     return head

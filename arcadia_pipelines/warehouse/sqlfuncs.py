@@ -1,18 +1,18 @@
-"""Portable SQL pieces: exact epoch microseconds, GREATEST/LEAST, partition locks, bulk inserts."""
+"""Portable SQL pieces: exact epoch microseconds and back, GREATEST/LEAST, bulk inserts."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import zlib
 from datetime import date
-from itertools import islice
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+
+from .dialect import dialect_of
+from .types import UtcDateTime
 
 
 class epoch_us(FunctionElement):
@@ -55,6 +55,26 @@ def _epoch_us_sqlite(element, compiler, **kw):
             f"WHEN {fraction} THEN {seconds(f'substr({col}, 1, 19) || {after}')} * 1000000 "
             f"+ CAST(substr({digits} || '000000', 1, 6) AS INTEGER) "
             f"ELSE {seconds(col)} * 1000000 END)")
+
+
+class timestamp_of_us(FunctionElement):
+    """The timestamp of epoch microseconds (a bound of the month, so never negative), exactly:
+    timestamptz on PostgreSQL, on SQLite the text SQLAlchemy writes. The inverse of `epoch_us`."""
+
+    type = UtcDateTime()
+    inherit_cache = True
+
+
+@compiles(timestamp_of_us, "postgresql")
+def _timestamp_of_us_pg(element, compiler, **kw):
+    us = compiler.process(element.clauses, **kw)
+    return f"(TIMESTAMPTZ '1970-01-01 00:00:00+00' + {us} * INTERVAL '1 microsecond')"
+
+
+@compiles(timestamp_of_us, "sqlite")
+def _timestamp_of_us_sqlite(element, compiler, **kw):
+    us = compiler.process(element.clauses, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {us} / 1000000, 'unixepoch') || printf('.%06d', {us} % 1000000))"
 
 
 FOREVER_US = 2**63 - 1
@@ -117,50 +137,6 @@ def _least_sqlite(element, compiler, **kw):
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-def lock_partition(conn: sa.Connection, name: str, period_start: date | None = None) -> None:
-    """Serialize writers of one (asset, partition) until the transaction ends.
-
-    PostgreSQL: a transaction-level advisory lock. SQLite: the transaction already holds the
-    database's write lock (BEGIN IMMEDIATE)."""
-    if conn.dialect.name == "postgresql":
-        key = period_start.year * 100 + period_start.month if period_start else 0
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:a, :b)"),
-                     {"a": zlib.crc32(name.encode()) & 0x7FFFFFFF, "b": key})
-
-
-def lock_pieces(conn: sa.Connection, name: str, period_start: date, pieces: range) -> None:
-    """Serialize writers of the same pieces of one partition until the transaction ends, taking
-    the pieces' locks in ascending order (so writers of overlapping pieces cannot deadlock).
-    SQLite: the transaction already holds the database's write lock."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT count(pg_advisory_xact_lock(CAST(:a AS integer), p)) "
-                             "FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS p"),
-                     {"a": zlib.crc32(f"{name}/{period_start:%Y-%m}".encode()) & 0x7FFFFFFF,
-                      "lo": pieces.start, "hi": pieces.stop - 1})
-
-
-def allow_large_sorts(conn: sa.Connection) -> None:
-    """Let this transaction's sorts and hash aggregates stay in memory (PostgreSQL's default
-    4 MB work_mem spills a month-end of 10k tenants to disk); SQLite has no such limit."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-
-
-def refresh_statistics(conn: sa.Connection, *columns: sa.Column) -> None:
-    """ANALYZE the columns a later stage filters and joins on, of tables a stage just wrote,
-    inside its transaction, so that the next stage (which starts before autovacuum notices)
-    plans on this month's rows, not on none. Row counts are refreshed with them; limiting the
-    columns keeps it a few milliseconds (a sample of at most 30,000 rows per table)."""
-    if conn.dialect.name != "postgresql":
-        return
-    quote = conn.dialect.identifier_preparer
-    by_table: dict[sa.Table, list[str]] = {}
-    for column in columns:
-        by_table.setdefault(column.table, []).append(quote.quote(column.name))
-    conn.exec_driver_sql("ANALYZE " + ", ".join(f"{quote.format_table(t)} ({', '.join(names)})"
-                                                for t, names in by_table.items()))
-
-
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
@@ -192,7 +168,7 @@ def _converter(column: sa.Column, dialect: sa.Dialect, render: Callable | None) 
 
 
 def _render(dialect: sa.Dialect) -> Callable | None:
-    return _copy_text if dialect.driver == "psycopg" else None
+    return _copy_text if dialect_of(dialect).bulk_rows_as_text else None
 
 
 def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], dialect: sa.Dialect) -> Iterator[tuple]:
@@ -214,18 +190,15 @@ def _driver_rows(table: sa.Table, names: Sequence[str], rows: list[tuple], diale
     return zip(*columns)
 
 
-_FAST_DRIVERS = ("psycopg", "pysqlite")
-
-
 def row_encoder(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> Callable[[Sequence], tuple]:
     """values of `columns` -> a piece of a row for `bulk_insert_encoded`, each value converted as
     `bulk_insert` converts it. A caller whose rows repeat groups of values (a subscription's on
     each of its lines) encodes each group once and makes a row by adding pieces (tuples)."""
     dialect = conn.dialect
-    if dialect.driver not in _FAST_DRIVERS:
+    if not dialect_of(dialect).writes_in_bulk(dialect):
         return tuple
     converters = [_converter(table.c[name], dialect, _render(dialect)) or _as_is for name in columns]
-    if dialect.driver == "psycopg":  # a piece is one text: its values as a COPY line has them
+    if dialect_of(dialect).bulk_rows_as_text:  # a piece is one text: its values as a COPY line has them
         return lambda values: ("\t".join([convert(v) for convert, v in zip(converters, values)]),)
     return lambda values: tuple([convert(v) for convert, v in zip(converters, values)])
 
@@ -248,7 +221,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict] | Seq
     if columns is None:
         columns = list(rows[0])
         rows = list(map(itemgetter(*columns), rows)) if len(columns) > 1 else [(r[columns[0]],) for r in rows]
-    if conn.dialect.driver in _FAST_DRIVERS:
+    if dialect_of(conn).writes_in_bulk(conn.dialect):
         rows = _driver_rows(table, columns, rows, conn.dialect)
     _insert_encoded(conn, table, rows, columns)
 
@@ -261,32 +234,13 @@ def bulk_insert_encoded(conn: sa.Connection, table: sa.Table, rows: Sequence[tup
 
 def _insert_encoded(conn: sa.Connection, table: sa.Table, rows: Iterable[tuple], columns: Sequence[str]) -> None:
     dialect = conn.dialect
-    if dialect.driver not in _FAST_DRIVERS:
+    if not dialect_of(dialect).writes_in_bulk(dialect):
         conn.execute(sa.insert(table), [dict(zip(columns, r)) for r in rows])
         return
     into = f"{dialect.identifier_preparer.format_table(table)} " \
            f"({', '.join(dialect.identifier_preparer.quote(n) for n in columns)})"
     cursor = conn.connection.cursor()
     try:
-        if dialect.driver == "psycopg":
-            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
-                copy.write("\n".join(map("\t".join, rows)) + "\n")
-        else:
-            _insert_sqlite(cursor, into, len(columns), iter(rows))
+        dialect_of(dialect).write_rows(cursor, into, len(columns), iter(rows))
     finally:
         cursor.close()
-
-
-def _insert_sqlite(cursor, into: str, width: int, rows: Iterator[tuple], per: int = 256) -> None:
-    """INSERT .. VALUES (..), (..), .. of `per` rows a statement (fewer if SQLite takes fewer
-    variables), the remainder row by row: the driver's statement cache then holds two statements
-    per table, not one per remainder size."""
-    try:
-        per = max(1, min(per, cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
-    except AttributeError:  # Python < 3.11
-        per = max(1, min(per, 999 // width))
-    one = "(" + ", ".join("?" * width) + ")"
-    many = f"INSERT INTO {into} VALUES " + ", ".join([one] * per)
-    while len(chunk := list(islice(rows, per))) == per:
-        cursor.execute(many, [v for row in chunk for v in row])
-    cursor.executemany(f"INSERT INTO {into} VALUES {one}", chunk)

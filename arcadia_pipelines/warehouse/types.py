@@ -10,6 +10,8 @@ from sqlalchemy.dialects import sqlite
 
 from arcadia_pipelines.billing.money import decimal_text, exact, to_decimal
 
+from .dialect import dialect_of
+
 
 class Unreadable:
     """A stored value its column type cannot read: SQLite keeps any text in any column. Reading a
@@ -33,7 +35,7 @@ class ExactDecimal(sa.types.TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
+        if dialect_of(dialect).decimals_as_text:
             return dialect.type_descriptor(sa.Text())
         return dialect.type_descriptor(sa.Numeric(asdecimal=True))
 
@@ -45,7 +47,7 @@ class ExactDecimal(sa.types.TypeDecorator):
         else:
             q = exact(value)
             d = Decimal(value) if isinstance(value, (int, Decimal)) else to_decimal(q, 12)
-        return decimal_text(d) if dialect.name == "sqlite" else d
+        return decimal_text(d) if dialect_of(dialect).decimals_as_text else d
 
     def process_result_value(self, value, dialect):
         if value is None or isinstance(value, Decimal):
@@ -69,7 +71,7 @@ class LenientDate(sa.types.TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        return dialect.type_descriptor(sa.Text() if dialect.name == "sqlite" else self.impl)
+        return dialect.type_descriptor(sa.Text() if dialect_of(dialect).dates_as_text else self.impl)
 
     def process_result_value(self, value, dialect):
         if value is None or isinstance(value, date):
@@ -95,7 +97,7 @@ class UtcDateTime(sa.types.TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
+        if dialect_of(dialect).dates_as_text:
             return dialect.type_descriptor(_SqliteDateTimeText())
         return dialect.type_descriptor(self.impl)
 
@@ -105,7 +107,7 @@ class UtcDateTime(sa.types.TypeDecorator):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {value!r}")
         utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+        return utc.replace(tzinfo=None) if dialect_of(dialect).dates_as_text else utc
 
     def process_result_value(self, value, dialect):
         if value is None:

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from arcadia_pipelines.warehouse.dialect import dialect_of
+
 _PG_KEY = 0x61726377  # "arcw": the webhooks pass's advisory lock
 
 
@@ -18,7 +20,7 @@ _PG_KEY = 0x61726377  # "arcw": the webhooks pass's advisory lock
 def delivery_lock(engine: sa.Engine, wait_seconds: float = 0.0) -> Iterator[bool]:
     """Yields whether the lock was taken within `wait_seconds`; held until the block ends."""
     ends = time.monotonic() + wait_seconds
-    if engine.dialect.name == "postgresql":
+    if dialect_of(engine).concurrent_writers:  # PostgreSQL: a session advisory lock
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             taken = conn.scalar(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_KEY})
             while not taken and time.monotonic() < ends:

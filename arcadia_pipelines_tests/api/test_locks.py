@@ -8,11 +8,14 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.api.engines import LOCK_WAIT_S, POOL_WAIT_S
 from arcadia_pipelines.monthend.stage import month_end_stage
 from arcadia_pipelines.warehouse.schema import tenant_invoices
+
+pytestmark = pytest.mark.slow  # waits out real lock timeouts
 
 MOVE_BOUND_S = LOCK_WAIT_S + POOL_WAIT_S + 5  # the documented waits, plus slack for a loaded machine
 READ_BOUND_S = 1.0  # issue 11: a GET answers within 1 s while a writer holds the warehouse

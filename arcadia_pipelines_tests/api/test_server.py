@@ -10,12 +10,15 @@ from pathlib import Path
 
 import httpx
 import jsonschema
+import pytest
 import sqlalchemy as sa
 
 from arcadia_pipelines.api.keys import create_key, revoke_key
 from arcadia_pipelines.cli import build_parser
 
 from .conftest import Api
+
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
 
 
 def test_the_api_verb_defaults_to_loopback_port_8080():

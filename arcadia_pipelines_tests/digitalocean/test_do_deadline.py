@@ -16,6 +16,8 @@ from arcadia_pipelines_tests.builders import rows
 
 from .runs import failure_message
 
+pytestmark = pytest.mark.slow  # waits out real call deadlines
+
 SLACK = 5  # seconds past the deadline a failure may take to arrive on a loaded machine
 
 

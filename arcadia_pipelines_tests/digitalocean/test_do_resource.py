@@ -6,8 +6,10 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from arcadia_pipelines.defs.digitalocean.resource import DigitalOceanResource
 from arcadia_pipelines.digitalocean import DigitalOceanError
-from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
+
+pytestmark = pytest.mark.slow  # Dagster runs
 
 
 @dg.asset

@@ -6,8 +6,8 @@ import dagster as dg
 
 from arcadia_pipelines.defs.digitalocean import assets, checks
 from arcadia_pipelines.defs.digitalocean.jobs import do_inventory_hourly
+from arcadia_pipelines.defs.digitalocean.resource import DigitalOceanResource
 from arcadia_pipelines.defs.resources import WarehouseResource
-from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
 from arcadia_pipelines.monthend.inventory import observe_inventory
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import World, at, rows

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from arcadia_pipelines.invoicing.moves import apply_move
 from arcadia_pipelines.warehouse.schema import tenant_invoices
 from arcadia_pipelines_tests.builders import World, rows
@@ -11,6 +13,8 @@ from arcadia_pipelines_tests.monthend.rollup import rollup
 from arcadia_pipelines_tests.test_cli import cli, home  # noqa: F401 - the fixture
 
 from .test_invoice_documents import pdf_text
+
+pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
 
 SUPPLIER = {"ARCADIA_SUPPLIER_NAME": "Arcadia Cloud Pty Ltd", "ARCADIA_SUPPLIER_ABN": "12 345 678 901"}
 

@@ -176,6 +176,7 @@ def test_a_tenant_whose_lines_add_up_beyond_the_invoice_bound_is_refused(engine)
     assert sorted(invoices(engine)) == TENANTS
 
 
+@pytest.mark.slow  # the CLI as a subprocess
 def test_the_cli_rollup_invoices_the_others_and_names_the_bad_row(engine, warehouse_url, tmp_path):
     """As the issue ran it: the run fails in one line naming tenant and rule, after invoicing everyone else
     (it used to stop at `Error occurred while executing op "deployment_quotes":` with nobody invoiced)."""

@@ -9,7 +9,6 @@ from pydantic import Field
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.digitalocean import DigitalOceanError
 from arcadia_pipelines.digitalocean.records import InvoiceSummary
-from arcadia_pipelines.digitalocean.resources import DigitalOceanResource
 from arcadia_pipelines.monthend.cloud_bills import write_cloud_invoice
 from arcadia_pipelines.monthend.inventory import (AMBIGUOUS_RULE, DisappearanceGuard, InventoryRefused,
                                                   observe_inventory)
@@ -17,6 +16,7 @@ from arcadia_pipelines.monthend.inventory import (AMBIGUOUS_RULE, DisappearanceG
 from ..metadata import names, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
+from .resource import DigitalOceanResource
 
 GROUP = dict(group_name="digitalocean", owners=["team:billing"], kinds={"digitalocean", "sql"})
 

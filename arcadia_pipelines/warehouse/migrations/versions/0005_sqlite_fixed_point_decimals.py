@@ -14,6 +14,8 @@ from typing import Sequence, Union
 
 from alembic import op
 
+from arcadia_pipelines.warehouse.dialect import dialect_of
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0005'
@@ -39,7 +41,7 @@ def _fixed_point(text: str) -> str:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
+    if not dialect_of(bind).decimals_as_text:
         return
     bind.connection.driver_connection.create_function("arcadia_fixed_point", 1, _fixed_point, deterministic=True)
     for table, columns in DECIMAL_COLUMNS.items():

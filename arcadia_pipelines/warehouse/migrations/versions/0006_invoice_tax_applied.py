@@ -19,6 +19,7 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.types import ExactDecimal
 
 
@@ -39,7 +40,7 @@ def upgrade() -> None:
     op.add_column('tenant_invoices', sa.Column('tax_name', sa.Text(), nullable=True))
     op.add_column('tenant_invoices', sa.Column('tax_rate', ExactDecimal(), nullable=True))
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
+    if not dialect_of(bind).has_regexp_replace:
         bind.connection.driver_connection.create_function("arcadia_tax_name", 1, _tax_name, deterministic=True)
         name = "arcadia_tax_name(l.description)"
     else:

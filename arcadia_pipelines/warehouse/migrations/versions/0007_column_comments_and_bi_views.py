@@ -22,6 +22,7 @@ from typing import Sequence, Union
 from alembic import op
 
 from arcadia_pipelines.warehouse.column_docs import write_comments
+from arcadia_pipelines.warehouse.dialect import Dialect, dialect_of
 
 
 # revision identifiers, used by Alembic.
@@ -31,19 +32,19 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-def _units(cents: str, dialect: str) -> str:
+def _units(cents: str, dialect: Dialect) -> str:
     """Integer cents as an exact amount in currency units; NULL stays NULL."""
-    if dialect == "postgresql":
+    if not dialect.decimals_as_text:
         return f"CAST(CAST({cents} AS NUMERIC) / 100 AS NUMERIC(20, 2))"
     return (f"CASE WHEN {cents} IS NULL THEN NULL ELSE printf('%s%d.%02d', CASE WHEN {cents} < 0 THEN '-' "
             f"ELSE '' END, abs({cents}) / 100, abs({cents}) % 100) END")
 
 
-def _month(day: str, dialect: str) -> str:
-    return f"to_char({day}, 'YYYY-MM')" if dialect == "postgresql" else f"substr({day}, 1, 7)"
+def _month(day: str, dialect: Dialect) -> str:
+    return f"substr({day}, 1, 7)" if dialect.dates_as_text else f"to_char({day}, 'YYYY-MM')"
 
 
-def _views(d: str) -> dict[str, str]:
+def _views(d: Dialect) -> dict[str, str]:
     return {
         "bi_invoices": f"""
 SELECT i.id AS invoice_id, i.tenant_id, t.name AS tenant_name, t.country AS tenant_country,
@@ -74,7 +75,7 @@ LEFT JOIN deployments dep ON dep.id = c.deployment_id""",
 
 def upgrade() -> None:
     bind = op.get_bind()
-    for name, select in _views(bind.dialect.name).items():
+    for name, select in _views(dialect_of(bind)).items():
         op.execute(f"CREATE VIEW {name} AS {select}")
     write_comments(bind)
 
@@ -82,5 +83,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     write_comments(bind, clear=True)
-    for name in _views(bind.dialect.name):
+    for name in _views(dialect_of(bind)):
         op.execute(f"DROP VIEW {name}")

@@ -28,6 +28,7 @@ from typing import Sequence, Union
 from alembic import op
 
 from arcadia_pipelines.warehouse.column_docs import write_comments
+from arcadia_pipelines.warehouse.dialect import Dialect, dialect_of
 
 # revision identifiers, used by Alembic.
 revision: str = '0014'
@@ -38,45 +39,45 @@ depends_on: Union[str, Sequence[str], None] = None
 OLD_VIEWS = ("bi_invoices", "bi_invoice_lines", "bi_cost_vs_revenue")
 
 
-def _units(cents: str, d: str) -> str:
+def _units(cents: str, d: Dialect) -> str:
     """Integer cents in currency units; NULL stays NULL. SQLite: the nearest double (IEEE division
     is correctly rounded), which prints as the exact amount up to 10**13 units."""
-    if d == "postgresql":
+    if not d.decimals_as_text:
         return f"CAST(CAST({cents} AS NUMERIC) / 100 AS NUMERIC(20, 2))"
     return f"CAST({cents} AS REAL) / 100"
 
 
-def _number(value: str, d: str) -> str:
+def _number(value: str, d: Dialect) -> str:
     """An exact decimal column (fixed-point text on SQLite) as a number BI tools read."""
-    return value if d == "postgresql" else f"CAST({value} AS REAL)"
+    return value if not d.decimals_as_text else f"CAST({value} AS REAL)"
 
 
-def _sum(cents: str, d: str) -> str:
+def _sum(cents: str, d: Dialect) -> str:
     """SUM of integer cents as an integer, 0 over no rows (PostgreSQL sums bigint as numeric)."""
-    return f"CAST(COALESCE(SUM({cents}), 0) AS BIGINT)" if d == "postgresql" else f"COALESCE(SUM({cents}), 0)"
+    return f"CAST(COALESCE(SUM({cents}), 0) AS BIGINT)" if not d.decimals_as_text else f"COALESCE(SUM({cents}), 0)"
 
 
-def _month(day: str, d: str) -> str:
-    return f"to_char({day}, 'YYYY-MM')" if d == "postgresql" else f"substr({day}, 1, 7)"
+def _month(day: str, d: Dialect) -> str:
+    return f"to_char({day}, 'YYYY-MM')" if not d.dates_as_text else f"substr({day}, 1, 7)"
 
 
-def _utc_date(moment: str, d: str) -> str:
-    return f"CAST({moment} AT TIME ZONE 'UTC' AS DATE)" if d == "postgresql" else f"date({moment})"
+def _utc_date(moment: str, d: Dialect) -> str:
+    return f"CAST({moment} AT TIME ZONE 'UTC' AS DATE)" if not d.dates_as_text else f"date({moment})"
 
 
-def _days_overdue(due_at: str, d: str) -> str:
+def _days_overdue(due_at: str, d: Dialect) -> str:
     """Whole days from the due date to the query's UTC date, 0 until it is past."""
-    if d == "postgresql":
+    if not d.dates_as_text:
         return f"GREATEST(CAST(now() AT TIME ZONE 'UTC' AS DATE) - {_utc_date(due_at, d)}, 0)"
     return f"max(CAST(julianday(date('now')) - julianday(date({due_at})) AS INTEGER), 0)"
 
 
-def _same(a: str, b: str, d: str) -> str:
+def _same(a: str, b: str, d: Dialect) -> str:
     """Equal, NULL equal to NULL."""
-    return f"{a} IS NOT DISTINCT FROM {b}" if d == "postgresql" else f"{a} IS {b}"
+    return d.same(a, b)
 
 
-def _views(d: str) -> dict[str, str]:
+def _views(d: Dialect) -> dict[str, str]:
     """The views in creation order (bi_ar_ageing reads bi_invoices)."""
     u = lambda cents: _units(cents, d)  # noqa: E731 - read as a function in the SQL below
     due = "CASE WHEN i.status = 'issued' THEN i.total_cents - COALESCE(cn.cents, 0) ELSE 0 END"
@@ -84,7 +85,8 @@ def _views(d: str) -> dict[str, str]:
     buckets = {"not_yet_due": "COALESCE(days_overdue, 0) = 0", "days_1_30": "days_overdue BETWEEN 1 AND 30",
                "days_31_60": "days_overdue BETWEEN 31 AND 60", "days_61_90": "days_overdue BETWEEN 61 AND 90",
                "days_over_90": "days_overdue > 90"}
-    ageing_cents = {name: bucket.format(cond=cond) if d == "sqlite" else f"CAST({bucket.format(cond=cond)} AS BIGINT)"
+    ageing_cents = {name: bucket.format(cond=cond) if d.decimals_as_text
+                    else f"CAST({bucket.format(cond=cond)} AS BIGINT)"
                     for name, cond in buckets.items()}
     return {
         "bi_invoices": f"""
@@ -162,7 +164,7 @@ GROUP BY tenant_id, tenant_name, currency""",
     }
 
 
-def _0007_views(d: str) -> dict[str, str]:
+def _0007_views(d: Dialect) -> dict[str, str]:
     """Migration 0007's views, as it created them."""
     path = Path(__file__).with_name("0007_column_comments_and_bi_views.py")
     spec = importlib.util.spec_from_file_location("arcadia_migration_0007", path)
@@ -175,15 +177,15 @@ def upgrade() -> None:
     bind = op.get_bind()
     for name in OLD_VIEWS:
         op.execute(f"DROP VIEW {name}")
-    for name, select in _views(bind.dialect.name).items():
+    for name, select in _views(dialect_of(bind)).items():
         op.execute(f"CREATE VIEW {name} AS {select}")
     write_comments(bind)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    for name in reversed(list(_views(bind.dialect.name))):
+    for name in reversed(list(_views(dialect_of(bind)))):
         op.execute(f"DROP VIEW {name}")
-    for name, select in _0007_views(bind.dialect.name).items():
+    for name, select in _0007_views(dialect_of(bind)).items():
         op.execute(f"CREATE VIEW {name} AS {select}")
     write_comments(bind)

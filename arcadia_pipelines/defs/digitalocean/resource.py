@@ -19,7 +19,8 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from .client import API_URL_ENV_VAR, DEFAULT_API_URL, DEFAULT_LISTING_TIMEOUT, DEFAULT_TIMEOUT, DigitalOceanClient
+from arcadia_pipelines.digitalocean.client import (API_URL_ENV_VAR, DEFAULT_API_URL, DEFAULT_LISTING_TIMEOUT,
+                                                   DEFAULT_TIMEOUT, DigitalOceanClient)
 
 
 class DigitalOceanResource(dg.ConfigurableResource):
