@@ -116,7 +116,8 @@ def cloud_invoices(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                              f"replaced by {r.invoice_uuid}")
         if r.items_cents != r.amount_cents:
             context.log.warning(f"{period.label}: invoice {r.invoice_uuid} says {format_cents(r.amount_cents)} "
-                                f"{BILL_CURRENCY} but its items add up to {format_cents(r.items_cents)} {BILL_CURRENCY}")
+                                f"{BILL_CURRENCY} but its items add up to {format_cents(r.items_cents)} "
+                                f"{BILL_CURRENCY}")
         report[period] = _bill_metadata(r)
     report_each_month(context, report)
     return dg.MaterializeResult()

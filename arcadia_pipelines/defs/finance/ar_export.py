@@ -23,6 +23,8 @@ from ..metadata import amounts_by_currency, main_currency, markdown_table, names
 from ..partitions import checked_periods, monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
 
+SUMS = ("subtotal_cents", "tax_cents", "total_cents")
+
 
 @dg.asset(partitions_def=monthly_partitions, backfill_policy=one_run_per_range, group_name="finance",
           owners=["team:finance"], kinds={"pandas", "parquet", "csv"}, deps=["tenant_invoices"],
@@ -64,12 +66,9 @@ def _export_metadata(export: ArExport, main: str) -> dict[str, object]:
         "credit_notes": m["credit_notes"]["rows"],
         "by_status": dg.MetadataValue.json(m["invoices"]["by_status"]),
         "totals": markdown_table(["currency", "subtotal", "tax", "total"],
-                                 [(cur, *(format_cents(t[k]) for k in ("subtotal_cents", "tax_cents", "total_cents")))
-                                  for cur, t in invoices.items()]),
+                                 [(cur, *(format_cents(t[k]) for k in SUMS)) for cur, t in invoices.items()]),
         **amounts_by_currency(main, {
-            "exported_subtotal": {c: t["subtotal_cents"] for c, t in invoices.items()},
-            "exported_tax": {c: t["tax_cents"] for c, t in invoices.items()},
-            "exported_total": {c: t["total_cents"] for c, t in invoices.items()},
+            **{f"exported_{k.removesuffix('_cents')}": {c: t[k] for c, t in invoices.items()} for k in SUMS},
             "credit_notes_total": {c: t["total_cents"] for c, t in notes.items()}}),
         "files_changed": ", ".join(export.changed) or "none",
     }
