@@ -65,6 +65,11 @@ def amount(cents: int) -> dg.FloatMetadataValue:
     return dg.MetadataValue.float(cents / 100)
 
 
+def main_currency(invoices_by_currency: dict[str, int]) -> str:
+    """The currency most of a month's invoices are in (the first by name on a tie); "none" without any."""
+    return min(invoices_by_currency, key=lambda c: (-invoices_by_currency[c], c)) if invoices_by_currency else "none"
+
+
 def amounts_by_currency(main: str, amounts: dict[str, dict[str, int]]) -> dict[str, object]:
     """{name: {currency: cents}} as numeric entries: `name` in the `main` currency (named by the
     `currency` entry), `name (USD)` in every other currency a month has, so no amount is added to

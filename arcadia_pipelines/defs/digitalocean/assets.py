@@ -9,14 +9,16 @@ from pydantic import Field
 from arcadia_pipelines.billing.money import format_cents
 from arcadia_pipelines.digitalocean import DigitalOceanError
 from arcadia_pipelines.digitalocean.records import InvoiceSummary
-from arcadia_pipelines.monthend.cloud_bills import write_cloud_invoice
+from arcadia_pipelines.monthend.cloud_bills import CloudBillResult, write_cloud_invoice
 from arcadia_pipelines.monthend.inventory import (AMBIGUOUS_RULE, DisappearanceGuard, InventoryRefused,
                                                   observe_inventory)
 
-from ..metadata import names, table_metadata
+from ..metadata import amounts_by_currency, names, report_each_month, table_metadata
 from ..partitions import monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
 from .resource import DigitalOceanResource
+
+BILL_CURRENCY = "USD"  # DigitalOcean bills in US dollars (cloud_invoices.currency)
 
 GROUP = dict(group_name="digitalocean", owners=["team:billing"], kinds={"digitalocean", "sql"})
 
@@ -106,20 +108,29 @@ def cloud_invoices(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         bills = [(p, issued[p.label], client.invoice_lines(issued[p.label].invoice_uuid)) for p in periods(context)]
     except DigitalOceanError as e:
         raise _failure("could not read DigitalOcean's invoices", e, "; nothing stored") from None
-    results = [write_cloud_invoice(warehouse.engine, period, invoice, items) for period, invoice, items in bills]
-    for (period, _, _), r in zip(bills, results):
+    report = {}
+    for period, invoice, items in bills:
+        r = write_cloud_invoice(warehouse.engine, period, invoice, items)
         if r.replaced:
             context.log.info(f"{period.label}: DigitalOcean re-issued its invoice; {names(r.replaced)} "
                              f"replaced by {r.invoice_uuid}")
         if r.items_cents != r.amount_cents:
-            context.log.warning(f"{period.label}: invoice {r.invoice_uuid} says {format_cents(r.amount_cents)} USD "
-                                f"but its items add up to {format_cents(r.items_cents)} USD")
-    amount = sum(r.amount_cents for r in results)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": sum(r.items for r in results),
-        "invoices": names(r.invoice_uuid for r in results),
-        "total": f"USD {format_cents(amount)}", "amount_cents": amount,
-        "mapped_items": sum(r.mapped for r in results), "unmapped_items": sum(r.unmapped for r in results),
-        "unmapped_total": f"USD {format_cents(sum(r.unmapped_cents for r in results))}",
-        "replaced_invoices": names(u for r in results for u in r.replaced),
-    })
+            context.log.warning(f"{period.label}: invoice {r.invoice_uuid} says {format_cents(r.amount_cents)} "
+                                f"{BILL_CURRENCY} but its items add up to {format_cents(r.items_cents)} "
+                                f"{BILL_CURRENCY}")
+        report[period] = _bill_metadata(r)
+    report_each_month(context, report)
+    return dg.MaterializeResult()
+
+
+def _bill_metadata(r: CloudBillResult) -> dict[str, object]:
+    """A month's bill as metadata; `cost` and `unmapped_cost` are numbers the Plots tab draws."""
+    return {
+        "dagster/row_count": r.items, "invoices": r.invoice_uuid,
+        "total": f"{BILL_CURRENCY} {format_cents(r.amount_cents)}", "amount_cents": r.amount_cents,
+        "mapped_items": r.mapped, "unmapped_items": r.unmapped,
+        "unmapped_total": f"{BILL_CURRENCY} {format_cents(r.unmapped_cents)}",
+        "replaced_invoices": names(r.replaced),
+        **amounts_by_currency(BILL_CURRENCY, {"cost": {BILL_CURRENCY: r.amount_cents},
+                                              "unmapped_cost": {BILL_CURRENCY: r.unmapped_cents}}),
+    }

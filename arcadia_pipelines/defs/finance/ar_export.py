@@ -3,20 +3,27 @@ Parquet with a manifest (documents/ar_export.py), and a blocking check that the 
 warehouse."""
 
 import dagster as dg
+import sqlalchemy as sa
 
 from arcadia_pipelines.billing.money import format_cents
+from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.documents.ar_export import (
     EXPORT_DIR_ENV,
+    EXPORTED_STATUSES,
+    ArExport,
     export_month,
     exported_totals,
     month_dir,
     warehouse_totals,
 )
 from arcadia_pipelines.documents.published_folder import PublishError
+from arcadia_pipelines.warehouse.schema import tenant_invoices
 
-from ..metadata import markdown_table, names
+from ..metadata import amounts_by_currency, main_currency, markdown_table, names, report_each_month
 from ..partitions import checked_periods, monthly_partitions, one_run_per_range, periods
 from ..resources import WarehouseResource
+
+SUMS = ("subtotal_cents", "tax_cents", "total_cents")
 
 
 @dg.asset(partitions_def=monthly_partitions, backfill_policy=one_run_per_range, group_name="finance",
@@ -27,26 +34,44 @@ from ..resources import WarehouseResource
                       f"${EXPORT_DIR_ENV}/ar/YYYY-MM/. A re-run on unchanged data changes no byte; a month's "
                       f"files are replaced all at once (a failed export leaves the previous one as it was).")
 def ar_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    exports = []
+    report = {}
     for period in periods(context):
         try:
             with warehouse.engine.connect() as conn:
-                exports.append(export_month(conn, period))
+                export = export_month(conn, period)
+                main = _main_currency(conn, period)
         except PublishError as e:  # one line naming the file; that month's previous export stands
             raise dg.Failure(description=f"ar_export {period.label}: {e}") from None
-    totals = [(e.manifest["period"], cur, *(format_cents(t[k]) for k in ("subtotal_cents", "tax_cents", "total_cents")))
-              for e in exports for cur, t in e.manifest["invoices"]["totals_by_currency"].items()]
-    return dg.MaterializeResult(metadata={
-        "folders": ", ".join(str(e.folder) for e in exports),
-        "path": dg.MetadataValue.path(str(exports[-1].folder)),
-        "invoices": sum(e.manifest["invoices"]["rows"] for e in exports),
-        "invoice_lines": sum(e.manifest["invoice_lines"]["rows"] for e in exports),
-        "credit_notes": sum(e.manifest["credit_notes"]["rows"] for e in exports),
-        "by_status": dg.MetadataValue.json({e.manifest["period"]: e.manifest["invoices"]["by_status"]
-                                            for e in exports}),
-        "totals": markdown_table(["month", "currency", "subtotal", "tax", "total"], totals),
-        "files_changed": ", ".join(f"{e.manifest['period']}/{f}" for e in exports for f in e.changed) or "none",
-    })
+        report[period] = _export_metadata(export, main)
+    report_each_month(context, report)
+    return dg.MaterializeResult()
+
+
+def _main_currency(conn: sa.Connection, period: Period) -> str:
+    """The currency most of the month's exported invoices are in, as in tenant_invoices' metadata."""
+    i = tenant_invoices
+    return main_currency(dict(conn.execute(sa.select(i.c.currency, sa.func.count()).where(
+        i.c.period_start == period.start, i.c.status.in_(EXPORTED_STATUSES)).group_by(i.c.currency)).all()))
+
+
+def _export_metadata(export: ArExport, main: str) -> dict[str, object]:
+    """A month's export as metadata: its files' row counts and sums, the sums also as numbers the Plots
+    tab draws (`exported_total` in the month's `currency`, `exported_total (USD)` for another one)."""
+    m = export.manifest
+    invoices, notes = m["invoices"]["totals_by_currency"], m["credit_notes"]["totals_by_currency"]
+    return {
+        "path": dg.MetadataValue.path(str(export.folder)),
+        "dagster/row_count": m["invoices"]["rows"],
+        "invoices": m["invoices"]["rows"], "invoice_lines": m["invoice_lines"]["rows"],
+        "credit_notes": m["credit_notes"]["rows"],
+        "by_status": dg.MetadataValue.json(m["invoices"]["by_status"]),
+        "totals": markdown_table(["currency", "subtotal", "tax", "total"],
+                                 [(cur, *(format_cents(t[k]) for k in SUMS)) for cur, t in invoices.items()]),
+        **amounts_by_currency(main, {
+            **{f"exported_{k.removesuffix('_cents')}": {c: t[k] for c, t in invoices.items()} for k in SUMS},
+            "credit_notes_total": {c: t["total_cents"] for c, t in notes.items()}}),
+        "files_changed": ", ".join(export.changed) or "none",
+    }
 
 
 @dg.asset_check(asset=ar_export, blocking=True,
