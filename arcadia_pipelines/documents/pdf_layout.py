@@ -24,6 +24,7 @@ from .unicode_font import FAMILY, add_fonts, char_widths
 
 LINE_HEIGHT = 5.0
 TABLE_WIDTH = 180.0
+AMOUNT_WIDTH = 32.0  # a table's amount column: a line's bound (billing/bounds.py), signed, in 9 pt on one line
 
 
 class DocumentError(Exception):
@@ -171,13 +172,16 @@ class DocumentPdf(FPDF):
 
     def totals(self, rows: Sequence[tuple[str, int]], tax_note: str | None) -> None:
         """Labelled amounts in cents, the last (the total) in bold, then an optional note on the
-        tax; kept together, so they are all on the last page."""
+        tax; kept together, so they are all on the last page. The amounts' column is as wide as the
+        widest (in bold) needs."""
+        self.set_font(FAMILY, "B", 10)
+        amount_width = max(30, max(self.get_string_width(format_cents(cents)) for _, cents in rows) + 2 * self.c_margin)
         if self.y + len(rows) * 6 + (2 + 2 * LINE_HEIGHT if tax_note else 0) > self.page_break_trigger:
             self.add_page()
         for n, (label, cents) in enumerate(rows):
             self.set_font(FAMILY, "B" if n == len(rows) - 1 else "", 10)
-            self.cell(TABLE_WIDTH - 30, 6, self.wrapped(label, TABLE_WIDTH - 30, 1)[0], align="R")
-            self.cell(30, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(TABLE_WIDTH - amount_width, 6, self.wrapped(label, TABLE_WIDTH - amount_width, 1)[0], align="R")
+            self.cell(amount_width, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if tax_note:
             self.ln(2)
             self.field(tax_note, size=9, max_lines=2)

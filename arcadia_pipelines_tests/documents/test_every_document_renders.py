@@ -78,7 +78,8 @@ def test_an_invoice_whose_plan_name_is_100000_characters_of_anything_prints_it_c
     invoice = invoiced(engine, issued)
     text = pages(invoice_pdf(engine, invoice["id"]))
     whole = "\n".join(text)
-    assert len(text) == 1 and "Plan: Ωmega 😀 bell? esc? tab  ? right-to-left ? € “quoted”\n—" in whole
+    words = " ".join(whole.split())  # wherever the lines break
+    assert len(text) == 1 and "Plan: Ωmega 😀 bell? esc? tab ? right-to-left ? € “quoted” —" in words
     assert "x" * 40 in whole and "x…" in whole and len(whole) < 5_000  # cut, visibly
     assert "Addon: storage_50gb" in whole and "Overage: droplet_hours" in whole  # the lines after it still print
     assert_totals_on_last_page(text, invoice)
