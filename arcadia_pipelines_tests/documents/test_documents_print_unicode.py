@@ -5,6 +5,8 @@ note (read back from the PDF as a reader's tool reads it); characters the font h
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from arcadia_pipelines.billing.credit_notes import LineCredit
 from arcadia_pipelines.documents.credit_note import load_credit_note_document, render_credit_note_pdf
@@ -56,7 +58,8 @@ def test_latin_extended_greek_and_cyrillic_names_print_exactly_on_the_invoice_an
 
 def test_cjk_and_emoji_print_and_what_the_font_lacks_is_a_visible_question_mark(engine):
     tenant, plan = "株式会社アルカディア Ōkami 😀", "中文计划 ｐｒｏ 🦄 Ω"
-    invoice, note = issued_invoice_and_note(engine, tenant, "東京都 1-2-3\nTokyo", plan, "返金 🙂 refund")  # DejaVu draws 😀, not 🙂
+    # DejaVu draws 😀, not 🙂
+    invoice, note = issued_invoice_and_note(engine, tenant, "東京都 1-2-3\nTokyo", plan, "返金 🙂 refund")
     invoice_text, note_text = "\n".join(pages(invoice)), "\n".join(pages(note))
     for text in (invoice_text, note_text):
         assert "?????????? Ōkami 😀" in text  # 10 CJK characters, each a '?'; the emoji DejaVu draws prints
@@ -65,3 +68,15 @@ def test_cjk_and_emoji_print_and_what_the_font_lacks_is_a_visible_question_mark(
     assert "Reason ?? ? refund" in note_text
     assert re.search(r"Total including GST AUD\s*70\.64", invoice_text)
     assert re.search(r"Total credited including GST AUD\s*2\.64", note_text)
+
+
+def test_a_pip_install_carries_the_font_and_its_licence():
+    """pyproject.toml's package data names every file in documents/fonts/ (a wheel built without
+    them would fail on its first document)."""
+    repo = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["arcadia_pipelines.documents"]
+    package = repo / "arcadia_pipelines" / "documents"
+    shipped = {path for pattern in patterns for path in package.glob(pattern)}
+    assert {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"} <= {path.name for path in shipped}
+    assert set((package / "fonts").iterdir()) <= shipped
