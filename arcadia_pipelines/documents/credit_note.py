@@ -23,7 +23,7 @@ from arcadia_pipelines.warehouse.schema import tenant_invoices, tenants
 
 from .invoice_csv import units
 from .invoice_pdf import DESCRIPTION_LINES
-from .pdf_layout import TABLE_WIDTH, Column, DocumentError, DocumentPdf, rate_text, totals_rows
+from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf, rate_text, totals_rows
 from .supplier import Supplier
 
 
@@ -100,7 +100,8 @@ def render_credit_note_pdf(doc: CreditNoteDocument, supplier: Supplier) -> bytes
     pdf.ln(4)
     pdf.bill_to(doc.bill_to_name, doc.bill_to_address, doc.bill_to_tax_id)
     pdf.ln(4)
-    pdf.table((Column("Credited", TABLE_WIDTH - 30, "L", DESCRIPTION_LINES), Column(f"Amount {doc.currency}", 30)),
+    pdf.table((Column("Credited", TABLE_WIDTH - AMOUNT_WIDTH, "L", DESCRIPTION_LINES),
+               Column(f"Amount {doc.currency}", AMOUNT_WIDTH)),
               ((ln["description"], format_cents(ln["amount_cents"])) for ln in doc.lines))
     pdf.ln(4)
     rows = totals_rows(doc.tax_name, doc.tax_rate, doc.currency, (doc.subtotal_cents, doc.tax_cents, doc.total_cents),

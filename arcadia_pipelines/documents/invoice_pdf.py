@@ -17,7 +17,7 @@ from decimal import Decimal
 from arcadia_pipelines.billing.money import format_cents
 
 from .invoice_data import InvoiceDocument
-from .pdf_layout import TABLE_WIDTH, Column, DocumentError, DocumentPdf, totals_rows, unit_price
+from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf, totals_rows, unit_price
 from .supplier import Supplier
 
 __all__ = ["DRAFT_MARK", "DocumentError", "render_invoice_pdf", "title"]
@@ -64,8 +64,8 @@ def render_invoice_pdf(doc: InvoiceDocument, supplier: Supplier) -> bytes:
     pdf.ln(4)
     pdf.bill_to(doc.bill_to_name, doc.bill_to_address, doc.bill_to_tax_id)
     pdf.ln(4)
-    columns = (Column("Description", TABLE_WIDTH - 85, "L", DESCRIPTION_LINES), Column("Quantity", 25),
-               Column(f"Unit price {doc.currency}", 30), Column(f"Amount {doc.currency}", 30))
+    columns = (Column("Description", TABLE_WIDTH - 55 - AMOUNT_WIDTH, "L", DESCRIPTION_LINES), Column("Quantity", 25),
+               Column(f"Unit price {doc.currency}", 30), Column(f"Amount {doc.currency}", AMOUNT_WIDTH))
     pdf.table(columns, ((ln.description, _qty(ln.quantity), unit_price(ln.unit_price_cents),
                          format_cents(ln.amount_cents)) for ln in doc.charges))
     pdf.ln(4)

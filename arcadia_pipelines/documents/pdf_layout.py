@@ -1,5 +1,6 @@
 """The page layout invoices and credit notes share (fpdf2): fields that wrap and are cut with a
-visible "…" (any stored text, made printable by text_fit.py), a table whose rows continue on
+visible "…" (any stored text, in a Unicode font that every PDF embeds: unicode_font.py and
+text_fit.py), a table whose rows continue on
 further pages under repeated headings, the totals block kept whole on the last page, the parties
 and the payment and contact lines. Every field and cell has a number of lines it may take, so a
 table row never outgrows a page and a long text costs no more than what it shows.
@@ -18,10 +19,12 @@ from fpdf.enums import XPos, YPos
 from arcadia_pipelines.billing.money import format_cents
 
 from .supplier import Supplier
-from .text_fit import CUT, ENCODING, MAX_CHARS, fit, printable
+from .text_fit import CUT, MAX_CHARS, fit, printable
+from .unicode_font import FAMILY, add_fonts, char_widths
 
 LINE_HEIGHT = 5.0
 TABLE_WIDTH = 180.0
+AMOUNT_WIDTH = 32.0  # a table's amount column: a line's bound (billing/bounds.py), signed, in 9 pt on one line
 
 
 class DocumentError(Exception):
@@ -66,7 +69,7 @@ class DocumentPdf(FPDF):
 
     def __init__(self, label: str, created: datetime, author: str | None):
         super().__init__(format="A4")
-        self.core_fonts_encoding = ENCODING
+        add_fonts(self)
         self.label = printable(label, 120)
         self.set_creation_date(created)
         self.set_title(self.label)
@@ -76,18 +79,17 @@ class DocumentPdf(FPDF):
 
     def footer(self) -> None:
         self.set_y(-15)
-        self.set_font("Helvetica", "", 8)
+        self.set_font(FAMILY, "", 8)
         self.cell(0, 5, f"{self.label} - page {self.page_no()} of {self.str_alias_nb_pages}", align="R")
 
     def wrapped(self, text: str | None, width: float, max_lines: int | None = None) -> list[str]:
         """Any `text` in lines that fit `width` in the current font, at most `max_lines` (the last
         then ending in '…'); cut before layout at what `max_lines` lines could ever hold."""
-        widths = self.current_font.cw
+        widths, narrowest = char_widths(self)
         scale = self.font_size_pt * 0.001 / self.k  # font units per character -> mm
         room = (width - 2 * self.c_margin) / scale
         limit = MAX_CHARS
         if max_lines is not None:
-            narrowest = min(w for w in widths.values() if w > 0)
             limit = min(limit, max_lines * (int(room / narrowest) + 1))
         return fit(printable(text, limit), widths, room, max_lines)
 
@@ -100,18 +102,18 @@ class DocumentPdf(FPDF):
     def field(self, text: str | None, size: float = 10, style: str = "", height: float = LINE_HEIGHT,
               max_lines: int = 3) -> None:
         """A paragraph across the page."""
-        self.set_font("Helvetica", style, size)
+        self.set_font(FAMILY, style, size)
         self.text_lines(self.l_margin, self.epw, self.wrapped(text, self.epw, max_lines), height)
 
     def pair(self, label: str, value: str | None, max_lines: int = 3) -> None:
         """A label in bold and its value beside it, wrapped under itself."""
-        self.set_font("Helvetica", "B", 10)
+        self.set_font(FAMILY, "B", 10)
         lines = self.wrapped(value, self.epw - 45, max_lines)
         if self.y + len(lines) * LINE_HEIGHT > self.page_break_trigger:
             self.add_page()
         top = self.y
         self.cell(45, LINE_HEIGHT, self.wrapped(label, 45, 1)[0])
-        self.set_font("Helvetica", "", 10)
+        self.set_font(FAMILY, "", 10)
         self.set_y(top)
         self.text_lines(self.l_margin + 45, self.epw - 45, lines)
 
@@ -140,9 +142,9 @@ class DocumentPdf(FPDF):
         """One row per item, each cell wrapped within its column (and cut at its `max_lines`); a row
         that would not fit starts a new page, which repeats the column headings."""
         def heading() -> None:
-            self.set_font("Helvetica", "B", size)
+            self.set_font(FAMILY, "B", size)
             self._row(columns, [self.wrapped(c.heading, c.width, 2) for c in columns], height)
-            self.set_font("Helvetica", "", size)
+            self.set_font(FAMILY, "", size)
 
         heading()
         for row in rows:
@@ -155,13 +157,12 @@ class DocumentPdf(FPDF):
     def _row(self, columns: Sequence[Column], cells: Sequence[Sequence[str]], height: float) -> None:
         """Drawn with `text` at computed positions, as `cell` would place them (7 times faster)."""
         top, x = self.y, self.l_margin
-        widths, scale = self.current_font.cw, self.font_size_pt * 0.001 / self.k
+        (widths, _), scale = char_widths(self), self.font_size_pt * 0.001 / self.k
         for column, lines in zip(columns, cells):
             for n, line in enumerate(lines):
                 left = x + self.c_margin
                 if column.align == "R":
-                    encoded = line.encode(ENCODING).decode("latin-1")
-                    left = x + column.width - self.c_margin - sum(map(widths.__getitem__, encoded)) * scale
+                    left = x + column.width - self.c_margin - sum(map(widths.__getitem__, line)) * scale
                 self.text(left, top + (n + 0.5) * height + 0.3 * self.font_size, line)
             x += column.width
         self.set_y(top + max(map(len, cells)) * height)
@@ -171,13 +172,16 @@ class DocumentPdf(FPDF):
 
     def totals(self, rows: Sequence[tuple[str, int]], tax_note: str | None) -> None:
         """Labelled amounts in cents, the last (the total) in bold, then an optional note on the
-        tax; kept together, so they are all on the last page."""
+        tax; kept together, so they are all on the last page. The amounts' column is as wide as the
+        widest (in bold) needs."""
+        self.set_font(FAMILY, "B", 10)
+        amount_width = max(30, max(self.get_string_width(format_cents(cents)) for _, cents in rows) + 2 * self.c_margin)
         if self.y + len(rows) * 6 + (2 + 2 * LINE_HEIGHT if tax_note else 0) > self.page_break_trigger:
             self.add_page()
         for n, (label, cents) in enumerate(rows):
-            self.set_font("Helvetica", "B" if n == len(rows) - 1 else "", 10)
-            self.cell(TABLE_WIDTH - 30, 6, self.wrapped(label, TABLE_WIDTH - 30, 1)[0], align="R")
-            self.cell(30, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_font(FAMILY, "B" if n == len(rows) - 1 else "", 10)
+            self.cell(TABLE_WIDTH - amount_width, 6, self.wrapped(label, TABLE_WIDTH - amount_width, 1)[0], align="R")
+            self.cell(amount_width, 6, format_cents(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if tax_note:
             self.ln(2)
             self.field(tax_note, size=9, max_lines=2)

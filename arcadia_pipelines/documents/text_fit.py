@@ -1,10 +1,12 @@
-"""Any stored text as a PDF's built-in fonts print it, in lines that fit a width, cut with a
-visible "…" where it does not fit.
+"""Any stored text as the documents' font prints it (unicode_font.py), in lines that fit a width,
+cut with a visible "…" where it does not fit.
 
-The built-in fonts print Windows-1252 (Latin-1 plus € … – — ‘ ’ “ ”): other letters lose their
-accents, anything else prints as '?', control characters and lone surrogates included. Wrapping
-is greedy, by words, a word wider than a line broken by characters; it stops as soon as the lines
-allowed are full, so a 100,000-character text costs no more than a short one.
+A character the font draws prints as itself (after NFC: a letter and its combining accent become
+one); one it lacks prints as its compatibility form without accents when the font has that
+(fullwidth `Ａ` as `A`), else as '?', like control and format characters (bidi overrides
+included), lone surrogates, NUL and unassigned code points. Wrapping is greedy, by words, a word
+wider than a line broken by characters; it stops as soon as the lines allowed are full, so a
+100,000-character text costs no more than a short one.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from itertools import accumulate
 
+from .unicode_font import glyphs
+
 CUT = "\u2026"  # ends a text that was cut
-ENCODING = "windows-1252"  # the built-in fonts' (WinAnsiEncoding)
 MAX_CHARS = 2000  # of any one text, before it is laid out
 UNKNOWN = "?"
+NOT_TEXT = ("Cc", "Cf", "Cs", "Co", "Cn")  # control, format, lone surrogate, private use, unassigned
 
 
 @functools.lru_cache(maxsize=4096)
@@ -27,19 +31,17 @@ def _printable_char(c: str) -> str:
         return c
     if c == "\t":
         return " "
-    if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"):  # control, lone surrogate, private, unassigned
+    if unicodedata.category(c) in NOT_TEXT:
         return UNKNOWN
-    for candidate in (c, "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))):
-        try:
-            candidate.encode(ENCODING)
-            return candidate
-        except UnicodeEncodeError:
-            pass
-    return UNKNOWN
+    drawn = glyphs()
+    if c in drawn:
+        return c
+    plain = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+    return plain if plain and all(d in drawn and unicodedata.category(d) not in NOT_TEXT for d in plain) else UNKNOWN
 
 
 def printable(text: str | None, max_chars: int = MAX_CHARS) -> str:
-    """`text` as the built-in fonts print it, cut with '…' after `max_chars` characters."""
+    """`text` as the documents' font prints it, cut with '…' after `max_chars` characters."""
     text = text or ""
     cut = len(text) > max_chars
     text = text[:max_chars].replace("\r\n", "\n").replace("\r", "\n")
@@ -51,20 +53,19 @@ def printable(text: str | None, max_chars: int = MAX_CHARS) -> str:
 def fit(text: str, widths: Mapping[str, float], room: float, max_lines: int | None = None) -> list[str]:
     """`text` (printable) in lines no wider than `room`, at most `max_lines` of them, the last
     ending in '…' when some of the text is left out. `widths`: each character's width in the
-    units of `room`, keyed as the font encodes it (Windows-1252 bytes as Latin-1 characters)."""
-    encoded = text.encode(ENCODING).decode("latin-1")
+    units of `room`."""
     lines: list[str] = []
     more = False
-    for paragraph in encoded.split("\n"):
+    for paragraph in text.split("\n"):
         more = _wrap(paragraph, widths, room, lines, max_lines)
         if more:
             break
     if more:
         last = lines[-1].rstrip()
-        while last and sum(map(widths.__getitem__, last)) + widths[CUT.encode(ENCODING).decode("latin-1")] > room:
+        while last and sum(map(widths.__getitem__, last)) + widths[CUT] > room:
             last = last[:-1].rstrip()
-        lines[-1] = last + CUT.encode(ENCODING).decode("latin-1")
-    return [line.encode("latin-1").decode(ENCODING) for line in lines]
+        lines[-1] = last + CUT
+    return lines
 
 
 def _wrap(paragraph: str, widths: Mapping[str, float], room: float, lines: list[str], max_lines: int | None) -> bool:
