@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_tiny_load_prints_latencies_per_route_and_no_errors(pg_admin):  # PostgreSQL reachable
     run = subprocess.run([sys.executable, "-m", "benchmarks.api_load", "--tenants", "4", "--requests", "60",
                           "--warmup", "10", "--clients", "4", "--workers", "2", "--seconds", "60"],
-                         cwd=ROOT, env={**os.environ, "ARCADIA_BENCH_PG_URL": PG_ADMIN_URL}, capture_output=True, text=True, timeout=600)
+                         cwd=ROOT, env={**os.environ, "ARCADIA_BENCH_PG_URL": PG_ADMIN_URL}, capture_output=True,
+                         text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = run.stdout.split("\n\n")[-1]
     for backend in ("sqlite", "postgresql"):
