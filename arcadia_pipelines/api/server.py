@@ -79,7 +79,7 @@ def serve(engine: sa.Engine, host: str, port: int) -> None:
         uvicorn.Server(config).run()
         return
     os.environ[_WAREHOUSE_VAR] = engine.url.render_as_string(hide_password=False)  # inherited by the workers
+    engine.dispose()  # each worker has engines of its own; the parent keeps no idle connection
     config = server_config(f"{__name__}:worker_app", factory=True, workers=workers, host=host, port=port)
-    for name in LOGGERS:
-        logging.getLogger(name).addFilter(RedactKeys())
+    _log_like_uvicorn()  # the supervisor's own lines
     Multiprocess(config, sockets=[config.bind_socket()]).run()
