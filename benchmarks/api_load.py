@@ -20,7 +20,6 @@ import os
 import random
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -216,8 +215,8 @@ def _free_port() -> int:
 def served(url: str, workers: int, workdir: Path) -> Iterator[str]:
     """`arcadia-pipelines api` on a free loopback port with `workers` worker processes; its base URL."""
     port = _free_port()
-    env = {**os.environ, "ARCADIA_WAREHOUSE_URL": url, "DAGSTER_HOME": str(workdir), "ARCADIA_API_WORKERS": str(workers),
-           **SUPPLIER}
+    env = {**os.environ, "ARCADIA_WAREHOUSE_URL": url, "DAGSTER_HOME": str(workdir),
+           "ARCADIA_API_WORKERS": str(workers), **SUPPLIER}
     log_path = workdir / f"api_{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([EXE, "api", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
