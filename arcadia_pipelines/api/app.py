@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from arcadia_pipelines.warehouse.migrate import upgrade
 
-from .auth import principal
+from .auth import principal, reading
 from .credit_notes import credit_note_routes
 from .documents import document_routes
 from .engines import ApiEngines
@@ -45,17 +45,13 @@ def create_app(engine: sa.Engine) -> Starlette:
         db.dispose()
 
     def list_invoices(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        q = list_query(request.query_params)
-        with db.reads.connect() as conn:
-            data, next_cursor = list_page(conn, who, q)
+        with reading(request, db.reads) as (who, conn):
+            data, next_cursor = list_page(conn, who, list_query(request.query_params))
         return JSONResponse({"data": data, "next_cursor": next_cursor})
 
     def show_invoice(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        wanted = invoice_id(request.path_params["id"])
-        with db.reads.connect() as conn:
-            return JSONResponse({"data": get_invoice(conn, who, wanted)})
+        with reading(request, db.reads) as (who, conn):
+            return JSONResponse({"data": get_invoice(conn, who, invoice_id(request.path_params["id"]))})
 
     def move_endpoint(name: str):
         def endpoint(request: Request) -> JSONResponse:

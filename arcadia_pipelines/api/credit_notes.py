@@ -40,7 +40,7 @@ from arcadia_pipelines.warehouse.credit_notes import (
 )
 
 from . import constraints as rules
-from .auth import principal
+from .auth import principal, reading
 from .constraints import MAX_ID, MAX_REASON_CHARS, conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError, log
@@ -177,9 +177,8 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
         return JSONResponse({"data": note_json(note)}, status_code=201)
 
     def list_notes(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        wanted = invoice_id(request.path_params["id"])
-        with db.reads.connect() as conn:
+        with reading(request, db.reads) as (who, conn):
+            wanted = invoice_id(request.path_params["id"])
             try:
                 notes = list_credit_notes(conn, wanted, who.scope)
             except InvoiceNotFound:
@@ -191,9 +190,8 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
         return await post_note(request) if request.method == "POST" else await run_in_threadpool(list_notes, request)
 
     def find_notes(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        q = _list_query(request.query_params)
-        with db.reads.connect() as conn:
+        with reading(request, db.reads) as (who, conn):
+            q = _list_query(request.query_params)
             notes = find_credit_notes(conn, **{**q, "limit": q["limit"] + 1}, scope=who.scope)
         page = notes[:q["limit"]]
         more = len(notes) > q["limit"]
@@ -201,9 +199,8 @@ def credit_note_routes(db: ApiEngines) -> list[Route]:
         return JSONResponse({"data": [note_json(n) for n in page], "next_cursor": next_cursor})
 
     def show_note(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        wanted = note_id(request.path_params["id"])
-        with db.reads.connect() as conn:
+        with reading(request, db.reads) as (who, conn):
+            wanted = note_id(request.path_params["id"])
             try:
                 return JSONResponse({"data": note_json(get_credit_note(conn, wanted, who.scope))})
             except CreditNoteNotFound:

@@ -26,7 +26,7 @@ from arcadia_pipelines.documents.invoice_pdf import DocumentError, render_invoic
 from arcadia_pipelines.documents.supplier import Supplier
 from arcadia_pipelines.warehouse.credit_notes import CreditNoteNotFound
 
-from .auth import principal
+from .auth import reading
 from .credit_notes import note_id
 from .engines import ApiEngines
 from .errors import ApiError
@@ -73,9 +73,8 @@ def _rendered(kind: DocumentKind, doc: object, extension: str) -> tuple[bytes, s
 def document_routes(db: ApiEngines) -> list[Route]:
     def endpoint(kind: DocumentKind, extension: str):
         def get(request: Request) -> Response:
-            who = principal(request, db.reads)
-            wanted = kind.parse_id(request.path_params["id"])
-            with db.reads.connect() as conn:
+            with reading(request, db.reads) as (who, conn):
+                wanted = kind.parse_id(request.path_params["id"])
                 try:
                     doc = kind.load(conn, wanted, who.scope)
                 except kind.not_found:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from arcadia_pipelines.warehouse.schema import invoice_events as ev_t
 
 from . import constraints as rules
-from .auth import principal
+from .auth import reading
 from .constraints import conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError
@@ -65,9 +65,7 @@ def feed_page(conn: sa.Connection, who: Principal, after: int, limit: int) -> di
 
 def events_routes(db: ApiEngines) -> list[Route]:
     def list_events(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        after, limit = feed_query(request.query_params)
-        with db.reads.connect() as conn:
-            return JSONResponse(feed_page(conn, who, after, limit))
+        with reading(request, db.reads) as (who, conn):
+            return JSONResponse(feed_page(conn, who, *feed_query(request.query_params)))
 
     return [Route("/api/v1/events", list_events, methods=["GET"])]

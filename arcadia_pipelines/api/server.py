@@ -1,13 +1,19 @@
 """Serving the API with uvicorn (on h11, for bounded request heads answered in our error shape:
-limits.py), with key-shaped text scrubbed from every log line."""
+limits.py), with key-shaped text scrubbed from every log line, in ARCADIA_API_WORKERS worker
+processes (default: one per core this process may run on) sharing one listening socket: one process
+runs Python on one core at a time, so a single one would leave the others idle under load."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 import sqlalchemy as sa
 import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 
 from .app import create_app
 from .keys import KEY_MARK
@@ -15,6 +21,8 @@ from .limits import MAX_HEAD_BYTES, JsonErrorsH11Protocol
 
 _KEYISH = re.compile(re.escape(KEY_MARK) + r"[A-Za-z0-9_\-]+")
 LOGGERS = ("uvicorn.access", "uvicorn.error", "arcadia_pipelines.api")
+WORKERS_VAR, MAX_WORKERS = "ARCADIA_API_WORKERS", 64
+_WAREHOUSE_VAR = "ARCADIA_WAREHOUSE_URL"  # how the workers learn the warehouse serve() was given
 
 
 class RedactKeys(logging.Filter):
@@ -37,11 +45,41 @@ def server_config(app, **options) -> uvicorn.Config:
     return uvicorn.Config(app, http=JsonErrorsH11Protocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES, **options)
 
 
-def serve(engine: sa.Engine, host: str, port: int) -> None:
-    config = server_config(create_app(engine), host=host, port=port)  # configures uvicorn's logging
-    ours = logging.getLogger("arcadia_pipelines.api")  # status moves, beside uvicorn's lines
+def api_workers() -> int:
+    """ARCADIA_API_WORKERS, or the cores this process may run on; ValueError (one line) when malformed."""
+    text = os.environ.get(WORKERS_VAR, "").strip()
+    if not text:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_WORKERS):
+        raise ValueError(f"{WORKERS_VAR} must be a whole number from 1 to {MAX_WORKERS}, got {text[:20]!r}")
+    return int(text)
+
+
+def _log_like_uvicorn() -> None:
+    """Our status moves beside uvicorn's lines, and no key in any of them (in each worker process)."""
+    ours = logging.getLogger("arcadia_pipelines.api")
     ours.setLevel(logging.INFO)
     ours.handlers, ours.propagate = list(logging.getLogger("uvicorn").handlers), False
     for name in LOGGERS:
         logging.getLogger(name).addFilter(RedactKeys())
-    uvicorn.Server(config).run()
+
+
+def worker_app():
+    """The app of one worker process (uvicorn's factory, called after it configured logging)."""
+    _log_like_uvicorn()
+    return create_app(create_warehouse_engine(os.environ[_WAREHOUSE_VAR]))
+
+
+def serve(engine: sa.Engine, host: str, port: int) -> None:
+    """Serve the API on `engine`'s warehouse, in one process or in api_workers() worker processes."""
+    workers = api_workers()
+    if workers == 1:
+        config = server_config(create_app(engine), host=host, port=port)  # configures uvicorn's logging
+        _log_like_uvicorn()
+        uvicorn.Server(config).run()
+        return
+    os.environ[_WAREHOUSE_VAR] = engine.url.render_as_string(hide_password=False)  # inherited by the workers
+    engine.dispose()  # each worker has engines of its own; the parent keeps no idle connection
+    config = server_config(f"{__name__}:worker_app", factory=True, workers=workers, host=host, port=port)
+    _log_like_uvicorn()  # the supervisor's own lines
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

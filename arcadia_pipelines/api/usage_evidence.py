@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from arcadia_pipelines.monthend.explain import invoice_lines, invoice_row, line_usage
 
-from .auth import principal
+from .auth import reading
 from .engines import ApiEngines
 from .errors import ApiError
 from .params import invoice_id
@@ -27,9 +27,8 @@ def _line_id(text: str) -> int:
 
 def usage_routes(db: ApiEngines) -> list[Route]:
     def line_usage_endpoint(request: Request) -> JSONResponse:
-        who = principal(request, db.reads)
-        wanted, line_id = invoice_id(request.path_params["id"]), _line_id(request.path_params["line_id"])
-        with db.reads.connect() as conn:
+        with reading(request, db.reads) as (who, conn):
+            wanted, line_id = invoice_id(request.path_params["id"]), _line_id(request.path_params["line_id"])
             invoice = invoice_row(conn, wanted, who.scope)
             if invoice is None:
                 raise ApiError(404, "no such invoice")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -113,6 +116,40 @@ def serve(engine: sa.Engine):
         server.should_exit = True
         thread.join(15)
         sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def api_command(env: dict, log_path: Path):
+    """`arcadia-pipelines api` as users run it, in a process of its own on a free loopback port with
+    `env`, its output in `log_path`: a client once it answers; terminated on the way out."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "arcadia-pipelines"), "api", "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                httpx.get(f"{base}/api/v1/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.1)
+        client = Api(base)
+        client.pid = proc.pid
+        yield client
+        client.http.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 @pytest.fixture

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import jsonschema
 import pytest
 import sqlalchemy as sa
@@ -16,7 +9,7 @@ import sqlalchemy as sa
 from arcadia_pipelines.api.keys import create_key, revoke_key
 from arcadia_pipelines.cli import build_parser
 
-from .conftest import Api
+from .conftest import api_command
 
 pytestmark = pytest.mark.slow  # runs the CLI or a server as a subprocess
 
@@ -26,37 +19,15 @@ def test_the_api_verb_defaults_to_loopback_port_8080():
     assert (args.host, args.port) == ("127.0.0.1", 8080)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_api_command_serves_and_its_logs_never_contain_keys(warehouse_url, engine, ledger, tmp_path):
     ledger.tenant("acme")
     invoice = ledger.invoice("acme")
     admin = create_key(engine, "platform_admin")[1]
     revoked_id, revoked = create_key(engine, "tenant", "acme")
     revoke_key(engine, revoked_id)
-    port = _free_port()
     log_path = tmp_path / "api.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "arcadia-pipelines"), "api", "--port", str(port)],
-            env={"PATH": "/usr/bin:/bin", "ARCADIA_WAREHOUSE_URL": warehouse_url, "DAGSTER_HOME": str(tmp_path)},
-            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                httpx.get(f"{base}/api/v1/openapi.json", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.1)
-        api = Api(base)
+    env = {"PATH": "/usr/bin:/bin", "ARCADIA_WAREHOUSE_URL": warehouse_url, "DAGSTER_HOME": str(tmp_path)}
+    with api_command(env, log_path) as api:
         assert api.get("/api/v1/invoices", admin).status_code == 200
         assert api.post(f"/api/v1/invoices/{invoice}/issue", admin).status_code == 200
         assert api.get(f"/api/v1/invoices/{invoice}", revoked).status_code == 401
@@ -64,10 +35,6 @@ def test_the_api_command_serves_and_its_logs_never_contain_keys(warehouse_url, e
         assert api.http.get("/api/v1/invoices", params={"key": admin},  # a key wrongly put in the URL
                             headers={"Authorization": f"Bearer {admin}"}).status_code == 400
         assert api.http.get("/api/v1/invoices", headers={"Authorization": f"Basic {admin}"}).status_code == 401
-        api.http.close()
-    finally:
-        proc.terminate()
-        proc.wait(20)
     logged = log_path.read_text()
     assert '"GET /api/v1/invoices' in logged and f"invoice {invoice} is now issued" in logged
     for key in (admin, revoked):
