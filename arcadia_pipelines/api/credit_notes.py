@@ -14,7 +14,7 @@ invoice's row locked, so a lock held too long is a 503 `busy`, never a 500 (engi
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from starlette.concurrency import run_in_threadpool
@@ -45,6 +45,7 @@ from .constraints import MAX_ID, MAX_REASON_CHARS, conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError, log
 from .free_text import checked_text
+from .invoices_repo import _json_value  # one JSON form of dates and exact decimals for the API
 from .keys import Principal
 from .params import (
     DEFAULT_LIMIT,
@@ -59,16 +60,6 @@ from .params import (
 MAX_BODY_BYTES = 64 * 1024
 BODY_KEYS, LINE_KEYS = ("reason", "lines", "purpose"), ("line_id", "amount_cents")
 LIST_PARAMS = ("number", "tenant_id", "cursor", "limit")
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
 
 
 def note_json(note: dict) -> dict:

@@ -44,6 +44,16 @@ def _document_answer(media_type: str) -> dict:
                 '"invoice-ID-draft.pdf")')}}}
 
 
+def _document_paths(path: str, summary: str, not_found: str) -> dict:
+    """`path`/pdf and `path`/csv: one document in each format; `summary` names the format at `{}`."""
+    return {f"{path}/{fmt}": {"get": {
+        "summary": summary.format(fmt.upper()), "parameters": [_ID_PARAM],
+        "responses": {"200": _document_answer(media), "401": _error("missing, unknown or revoked key"),
+                      "404": _error(not_found),
+                      "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
+        for fmt, media in (("pdf", "application/pdf"), ("csv", "text/csv"))}
+
+
 def _ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -340,14 +350,8 @@ DOCUMENT = {
                                       "properties": {"data": _ref("CreditNote")}}),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown credit note, or another tenant's"), "503": _BUSY}}},
-        **{f"/api/v1/credit_notes/{{id}}/{fmt}": {"get": {
-            "summary": f"The credit note as {fmt.upper()} (an adjustment note when its invoice's tax applies)",
-            "parameters": [_ID_PARAM],
-            "responses": {"200": _document_answer(media),
-                          "401": _error("missing, unknown or revoked key"),
-                          "404": _error("unknown credit note, or another tenant's"),
-                          "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
-           for fmt, media in (("pdf", "application/pdf"), ("csv", "text/csv"))},
+        **_document_paths("/api/v1/credit_notes/{id}", "The credit note as {} (an adjustment note when its "
+                          "invoice's tax applies)", "unknown credit note, or another tenant's"),
         "/api/v1/invoices/{id}/lines/{line_id}/usage": {"get": {
             "summary": "Why this number: the usage evidence behind one invoice line (scoped like the invoice)",
             "description": "For an overage line, the metered intervals of its subscription and meter in the "
@@ -358,15 +362,9 @@ DOCUMENT = {
                                       "properties": {"data": _ref("LineUsage")}}),
                           "401": _error("missing, unknown or revoked key"),
                           "404": _error("unknown invoice, another tenant's, or a line not on it"), "503": _BUSY}}},
-        **{f"/api/v1/invoices/{{id}}/{fmt}": {"get": {
-            "summary": f"The invoice as {fmt.upper()} (scoped like the invoice; a tax invoice once issued, when "
-                       "tax applies; a draft is marked not a tax invoice)",
-            "parameters": [_ID_PARAM],
-            "responses": {"200": _document_answer(media),
-                          "401": _error("missing, unknown or revoked key"),
-                          "404": _error("unknown invoice, malformed id, or another tenant's invoice"),
-                          "503": _error("supplier name or ABN not configured (PDF), or busy")}}}
-           for fmt, media in (("pdf", "application/pdf"), ("csv", "text/csv"))},
+        **_document_paths("/api/v1/invoices/{id}", "The invoice as {} (scoped like the invoice; a tax invoice once "
+                          "issued, when tax applies; a draft is marked not a tax invoice)",
+                          "unknown invoice, malformed id, or another tenant's invoice"),
         "/api/v1/events": {"get": {
             "summary": "Every invoice change in order (admins: every tenant; tenant keys: their own)",
             "description": "Poll with the `next_cursor` of the previous answer as `after` (it is returned also "

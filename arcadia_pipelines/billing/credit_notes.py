@@ -86,6 +86,7 @@ class CreditableInvoice:
 
     @property
     def balance_cents(self) -> int:
+        """What is still owed: the total less what credit notes took off, tax included."""
         return self.total_cents - self.credited_cents
 
 
@@ -107,6 +108,8 @@ class CreditNoteLine:
 
 @dataclass(frozen=True)
 class CreditNotePlan:
+    """A credit note worked out in full before anything is written: its lines, amounts and tax."""
+
     invoice_id: int
     reason: str
     currency: str

@@ -107,6 +107,7 @@ def cmd_deliver(args) -> int:
 
 
 def register(sub) -> None:
+    """`webhooks` and its sub-verbs, one per move of an endpoint."""
     from arcadia_pipelines.webhooks.endpoints import check_url, parse_event_types
     from arcadia_pipelines.webhooks.events import EVENT_TYPES
 

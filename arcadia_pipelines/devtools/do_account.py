@@ -68,13 +68,10 @@ class FakeDoAccount:
         """A new droplet; a `gpu-*` size slug makes it a GPU droplet. Status: active/off/new."""
         with self._lock:
             id = id if id is not None else 500_000_000 + next(self._numbers)
-            if id in self._droplets:
-                raise ValueError(f"droplet {id} already exists")
-            self._droplets[id] = build.droplet(
+            return self._add(self._droplets, "droplet", id, build.droplet(
                 id, name or f"droplet-{id}", size_slug=size_slug, region_slug=region, tags=tags,
                 created_at=created_at, status=status,
-            )
-            return copy.deepcopy(self._droplets[id])
+            ))
 
     def remove_droplet(self, droplet_id: int) -> None:
         with self._lock:
@@ -88,9 +85,7 @@ class FakeDoAccount:
             return copy.deepcopy(droplet)
 
     def retag_droplet(self, droplet_id: int, tags: Iterable[str]) -> dict:
-        with self._lock:
-            self._droplets[droplet_id]["tags"] = list(tags)
-            return copy.deepcopy(self._droplets[droplet_id])
+        return self._change(self._droplets, droplet_id, tags=list(tags))
 
     # -- volumes ---------------------------------------------------------------------------
 
@@ -107,27 +102,34 @@ class FakeDoAccount:
         with self._lock:
             number = next(self._numbers)
             id = id or str(uuid.uuid5(_IDS, f"volume-{number}"))
-            if id in self._volumes:
-                raise ValueError(f"volume {id} already exists")
-            self._volumes[id] = build.volume(
+            return self._add(self._volumes, "volume", id, build.volume(
                 id, name or f"volume-{number}", size_gigabytes=size_gigabytes, region_slug=region,
                 tags=tags, created_at=created_at,
-            )
-            return copy.deepcopy(self._volumes[id])
+            ))
 
     def remove_volume(self, volume_id: str) -> None:
         with self._lock:
             del self._volumes[volume_id]
 
     def resize_volume(self, volume_id: str, size_gigabytes: int) -> dict:
-        with self._lock:
-            self._volumes[volume_id]["size_gigabytes"] = size_gigabytes
-            return copy.deepcopy(self._volumes[volume_id])
+        return self._change(self._volumes, volume_id, size_gigabytes=size_gigabytes)
 
     def retag_volume(self, volume_id: str, tags: Iterable[str]) -> dict:
+        return self._change(self._volumes, volume_id, tags=list(tags))
+
+    # -- shared by droplets and volumes -----------------------------------------------------
+
+    def _add(self, resources: dict, kind: str, id, resource: dict) -> dict:
         with self._lock:
-            self._volumes[volume_id]["tags"] = list(tags)
-            return copy.deepcopy(self._volumes[volume_id])
+            if id in resources:
+                raise ValueError(f"{kind} {id} already exists")
+            resources[id] = resource
+            return copy.deepcopy(resource)
+
+    def _change(self, resources: dict, id, **fields) -> dict:
+        with self._lock:
+            resources[id].update(fields)
+            return copy.deepcopy(resources[id])
 
     # -- billing ---------------------------------------------------------------------------
 

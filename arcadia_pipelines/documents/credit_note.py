@@ -13,7 +13,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -23,12 +22,13 @@ from arcadia_pipelines.warehouse.schema import tenant_invoices, tenants
 
 from .invoice_csv import units
 from .invoice_pdf import DESCRIPTION_LINES
-from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf, rate_text, totals_rows
+from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf
 from .supplier import Supplier
+from .totals import DocumentTotals, rate_text
 
 
 @dataclass(frozen=True)
-class CreditNoteDocument:
+class CreditNoteDocument(DocumentTotals):
     id: int
     number: str
     created_at: datetime
@@ -37,12 +37,6 @@ class CreditNoteDocument:
     invoice_id: int
     invoice_number: str | None
     invoice_issued_at: datetime | None
-    currency: str
-    subtotal_cents: int
-    tax_cents: int
-    total_cents: int
-    tax_name: str | None
-    tax_rate: Decimal | None
     bill_to_name: str
     bill_to_address: str | None
     bill_to_tax_id: str | None
@@ -104,8 +98,7 @@ def render_credit_note_pdf(doc: CreditNoteDocument, supplier: Supplier) -> bytes
                Column(f"Amount {doc.currency}", AMOUNT_WIDTH)),
               ((ln["description"], format_cents(ln["amount_cents"])) for ln in doc.lines))
     pdf.ln(4)
-    rows = totals_rows(doc.tax_name, doc.tax_rate, doc.currency, (doc.subtotal_cents, doc.tax_cents, doc.total_cents),
-                       "Credited", "Total credited", " credited")
+    rows = doc.totals_rows("Credited", "Total credited", " credited")
     pdf.totals(rows, f"This adjustment reduces the {doc.tax_name} payable on invoice {adjusted} by {doc.currency} "
                      f"{format_cents(doc.tax_cents)}." if doc.is_adjustment_note else None)
     pdf.payment_and_contact(supplier)

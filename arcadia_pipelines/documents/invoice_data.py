@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.lifecycle import InvoiceNotFound
 from arcadia_pipelines.warehouse.schema import tenant_invoice_lines, tenant_invoices, tenants
 
+from .totals import DocumentTotals
+
 # From this total (in cents, tax included) an Australian tax invoice must identify the buyer.
 BUYER_IDENTITY_FROM_CENTS = 100_000
 
@@ -30,19 +32,13 @@ class Line:
 
 
 @dataclass(frozen=True)
-class InvoiceDocument:
+class InvoiceDocument(DocumentTotals):
     id: int
     number: str | None
     tenant_id: str
     status: str
     period_start: date
     period_end: date
-    currency: str
-    subtotal_cents: int
-    tax_cents: int
-    total_cents: int
-    tax_name: str | None
-    tax_rate: Decimal | None
     issued_at: datetime | None
     due_at: datetime | None
     updated_at: datetime

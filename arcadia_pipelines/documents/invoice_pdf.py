@@ -17,7 +17,7 @@ from decimal import Decimal
 from arcadia_pipelines.billing.money import format_cents
 
 from .invoice_data import InvoiceDocument
-from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf, totals_rows, unit_price
+from .pdf_layout import AMOUNT_WIDTH, TABLE_WIDTH, Column, DocumentError, DocumentPdf, unit_price
 from .supplier import Supplier
 
 __all__ = ["DRAFT_MARK", "DocumentError", "render_invoice_pdf", "title"]
@@ -71,8 +71,7 @@ def render_invoice_pdf(doc: InvoiceDocument, supplier: Supplier) -> bytes:
     pdf.ln(4)
     tax_note = (f"The total includes {doc.tax_name} of {doc.currency} {format_cents(doc.tax_cents)}."
                 if doc.is_tax_invoice else None)
-    pdf.totals(totals_rows(doc.tax_name, doc.tax_rate, doc.currency,
-                           (doc.subtotal_cents, doc.tax_cents, doc.total_cents)), tax_note)
+    pdf.totals(doc.totals_rows(), tax_note)
     pdf.payment_and_contact(supplier)
     return bytes(pdf.output())
 

@@ -38,24 +38,6 @@ def unit_price(cents: Decimal) -> str:
     return f"{units:,.{max(2, -units.normalize().as_tuple().exponent)}f}"
 
 
-def rate_text(rate: Decimal | None) -> str:
-    """' 10%' for 0.1; '' without a rate."""
-    return f" {(rate * 100).normalize():f}%" if rate is not None else ""
-
-
-def totals_rows(tax_name: str | None, tax_rate: Decimal | None, currency: str, cents: tuple[int, int, int],
-                subtotal: str = "Subtotal", total: str = "Total", on_tax: str = "") -> list[tuple[str, int]]:
-    """The subtotal, tax and total rows of a document, e.g. 'Subtotal excluding GST', 'GST 10%',
-    'Total including GST AUD' (a credit note: 'Credited ...', 'GST 10% credited', 'Total credited ...')."""
-    subtotal_cents, tax_cents, total_cents = cents
-    tax = tax_name or "Tax"
-    rows = [(f"{subtotal}{' excluding ' + tax if tax_name else ''}", subtotal_cents)]
-    if tax_name:
-        rows.append((f"{tax}{rate_text(tax_rate)}{on_tax}", tax_cents))
-    rows.append((f"{total}{' including ' + tax if tax_name else ''} {currency}", total_cents))
-    return rows
-
-
 @dataclass(frozen=True)
 class Column:
     heading: str

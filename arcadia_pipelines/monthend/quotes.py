@@ -28,14 +28,16 @@ from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, row_encoder
 
 from .billing_errors_store import failed_tenants, replace_errors
-from .shards import WHOLE_MONTH, Shard
 from .progress import stage_progress
+from .shards import WHOLE_MONTH, Shard
 from .stage import StageResult, month_end_stage
 from .write_behind import WriteBehind
 
 
 @dataclass
 class QuotesResult(StageResult):
+    """What the quotes stage wrote for its tenants: rows, tenants quoted, amounts per currency."""
+
     tenants: int = 0
     amount_cents_by_currency: dict[str, int] = field(default_factory=dict)
 

@@ -52,6 +52,8 @@ EVIDENCE_COLUMNS = ("period_start", "subscription_id", "meter", "resource_kind",
 
 @dataclass
 class UsageResult(StageResult):
+    """What the usage stage wrote for its tenants: usage and evidence rows, quantity per meter."""
+
     evidence_rows: int = 0
     by_meter: dict[str, Decimal] = field(default_factory=dict)
 

@@ -36,21 +36,23 @@ def _upstream(*keys: str) -> dict[str, dg.AssetIn]:
     return {key: dg.AssetIn(key=key, dagster_type=dg.Nothing) for key in keys}
 
 
-def _warn(context: dg.OpExecutionContext, errors) -> None:
-    for e in errors:
-        context.log.warning(str(e))
+def _each_month(context: dg.OpExecutionContext, write, summary) -> dict:
+    """`summary` of `write(period)` for every month of the run, by month key; its bad input goes to the run log."""
+    months = {}
+    for period in periods(context):
+        with progress_in_run_log(context):
+            r = write(period)
+        for e in r.errors:
+            context.log.warning(str(e))
+        months[period.key] = summary(r)
+    return months
 
 
 @dg.op(description="Usage and its evidence for one shard of the month's tenants, every month of the run.")
 def write_usage_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
-    months = {}
-    for period in periods(context):
-        with progress_in_run_log(context):
-            r = write_usage(warehouse.engine, period, shard)
-        _warn(context, r.errors)
-        months[period.key] = {"rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions,
-                              "bad_input": len(r.errors), "by_meter": dict(r.by_meter)}
-    return months
+    return _each_month(context, lambda period: write_usage(warehouse.engine, period, shard), lambda r: {
+        "rows": r.rows, "evidence": r.evidence_rows, "subscriptions": r.subscriptions, "bad_input": len(r.errors),
+        "by_meter": dict(r.by_meter)})
 
 
 @dg.op(out=dg.Out(dg.Nothing))
@@ -85,14 +87,8 @@ def deployment_usage(subscriptions, deployments, do_inventory):
 
 @dg.op(description="Quote lines for one shard of the month's tenants, every month of the run.")
 def write_quotes_shard(context: dg.OpExecutionContext, warehouse: WarehouseResource, shard: Shard) -> dict:
-    months = {}
-    for period in periods(context):
-        with progress_in_run_log(context):
-            r = write_quotes(warehouse.engine, period, shard)
-        _warn(context, r.errors)
-        months[period.key] = {"rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors),
-                              "amounts": dict(r.amount_cents_by_currency)}
-    return months
+    return _each_month(context, lambda period: write_quotes(warehouse.engine, period, shard), lambda r: {
+        "rows": r.rows, "tenants": r.tenants, "bad_input": len(r.errors), "amounts": dict(r.amount_cents_by_currency)})
 
 
 @dg.op(out=dg.Out(dg.Nothing))
