@@ -45,7 +45,7 @@ from .constraints import MAX_ID, MAX_REASON_CHARS, conforms, pattern_value
 from .engines import ApiEngines
 from .errors import ApiError, log
 from .free_text import checked_text
-from .invoices_repo import _json_value  # one JSON form of dates and exact decimals for the API
+from .invoices_repo import json_value
 from .keys import Principal
 from .params import (
     DEFAULT_LIMIT,
@@ -63,7 +63,7 @@ LIST_PARAMS = ("number", "tenant_id", "cursor", "limit")
 
 
 def note_json(note: dict) -> dict:
-    return {k: [note_json(ln) for ln in v] if k == "lines" else _json_value(v) for k, v in note.items()}
+    return {k: [note_json(ln) for ln in v] if k == "lines" else json_value(v) for k, v in note.items()}
 
 
 def _refused(e: CreditRefused) -> ApiError:

@@ -57,8 +57,13 @@ def _json_other(value):
     return value
 
 
+def json_value(value):
+    """One value in the API's JSON form: timestamps and dates ISO 8601, exact decimals as text."""
+    return _AS_JSON.get(type(value), _json_other)(value)
+
+
 def _json(row: sa.Row) -> dict:
-    return {k: _AS_JSON.get(type(v), _json_other)(v) for k, v in zip(row._fields, row)}
+    return {k: json_value(v) for k, v in zip(row._fields, row)}
 
 
 _WITH_BALANCE = sa.select(inv_t, *balance_columns())  # built once; every read narrows a copy of it
