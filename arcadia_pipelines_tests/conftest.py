@@ -62,10 +62,14 @@ def pg_url(pg_admin):
 
 
 def _empty_pg(engine: sa.Engine) -> None:
-    """Empty every table but the shipped seed rows, so each test starts from a new warehouse."""
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in SEEDED)
+    """Empty every table but the shipped seed rows, and restart every id sequence, so each test
+    starts from a new warehouse. DELETE, not TRUNCATE: a test's few rows go in a few milliseconds,
+    where TRUNCATE's new files per table cost some 60 ms a test."""
     with engine.begin() as c:
-        c.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        for table in reversed(metadata.sorted_tables):  # referencing tables first
+            if table.name not in SEEDED:
+                c.exec_driver_sql(f'DELETE FROM "{table.name}"')
+        c.exec_driver_sql("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
         c.exec_driver_sql("DELETE FROM tax_rates WHERE NOT (country = 'AU' AND effective_from = '2000-07-01')")
 
 

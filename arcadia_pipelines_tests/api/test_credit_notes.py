@@ -240,6 +240,7 @@ def test_concurrent_notes_on_one_invoice_never_exceed_its_total(api, engine, led
     assert invoice["credited_cents"] == sum(n["total_cents"] for n in notes) and invoice["balance_cents"] >= 0
 
 
+@pytest.mark.slow  # waits out a real lock timeout
 def test_a_note_waiting_on_a_held_invoice_is_answered_busy_in_bounded_time(api, engine, ledger, keys):
     invoice_id = ledger.invoice("acme", status="issued")
     with invoice_held(engine, invoice_id):  # e.g. a move on it in progress

@@ -8,9 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from arcadia_pipelines.api.keys import create_key
 
 from .conftest import api_command, free_port
+
+pytestmark = pytest.mark.slow  # servers and the CLI as subprocesses
 
 
 def _children(pid: int) -> set[int]:

@@ -151,6 +151,7 @@ def test_a_tenant_without_a_draft_is_still_refused_without_one(engine):
     assert "draft kept and held" not in description
 
 
+@pytest.mark.slow  # the CLI as a subprocess
 def test_the_cli_rollup_says_the_draft_is_kept_and_held(engine, warehouse_url, tmp_path):
     w = world(engine)
     rollup(engine)
