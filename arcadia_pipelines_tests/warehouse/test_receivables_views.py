@@ -28,8 +28,11 @@ from arcadia_pipelines_tests.builders import World, rows
 from arcadia_pipelines_tests.monthend.rollup import APRIL, rollup
 from arcadia_pipelines_tests.monthend.test_cost_vs_revenue import april_bill, fx
 
-NOW = datetime.now(timezone.utc)
-TODAY = NOW.date()
+
+def now() -> datetime:
+    """The clock the views read their "today" from (read when used, so a run across midnight agrees)."""
+    return datetime.now(timezone.utc)
+
 TERMS = 14  # days; no tenant here sets payment_terms_days
 # days overdue today of each tenant's invoice -> the ageing bucket it lands in
 AGES = {"current": (0, "not_yet_due"), "late": (10, "days_1_30"), "later": (45, "days_31_60"),
@@ -44,7 +47,7 @@ def ids(engine) -> dict[str, int]:
 
 def issue(c, invoice_id, days_overdue):
     """Issue the invoice so that today it is `days_overdue` days past its due date."""
-    apply_move(c, invoice_id, "issue", NOW - timedelta(days=TERMS + days_overdue))
+    apply_move(c, invoice_id, "issue", now() - timedelta(days=TERMS + days_overdue))
 
 
 def line_id(c, invoice_id, kind):
@@ -73,7 +76,7 @@ def expected_receivables(engine) -> tuple[dict[int, dict], dict[tuple[str, str],
     for i in rows(engine, t.tenant_invoices):
         balance = i["total_cents"] - credited[i["id"]]
         due = balance if i["status"] == "issued" else 0
-        days = max((TODAY - i["due_at"].date()).days, 0) if due > 0 else None
+        days = max((now().date() - i["due_at"].date()).days, 0) if due > 0 else None
         invoices[i["id"]] = {"number": i["number"], "status": i["status"], "credited_cents": credited[i["id"]],
                              "balance_cents": balance, "amount_due_cents": due, "days_overdue": days}
         if due > 0:
@@ -125,10 +128,10 @@ def demo_receivables(engine):
         issue(c, invoice["pilot"], 40)
         issue(c, invoice["kiwi"], 3)
         issue(c, invoice["harbour"], 100)
-        apply_move(c, invoice["harbour"], "pay", NOW)
-        apply_move(c, invoice["switch"], "void", NOW)
+        apply_move(c, invoice["harbour"], "pay", now())
+        apply_move(c, invoice["switch"], "void", now())
         create_credit_note(c, invoice["pilot"], "droplet stopped early",
-                           [LineCredit(line_id(c, invoice["pilot"], "overage"), 150)], NOW)
+                           [LineCredit(line_id(c, invoice["pilot"], "overage"), 150)], now())
     write_cost_vs_revenue(engine, APRIL, "AUD")
     return engine
 
@@ -162,10 +165,10 @@ def credited_month(engine):
         issue(c, invoice["pilot"], 20)
         issue(c, invoice["refunded"], 5)
         create_credit_note(c, invoice["pilot"], "overage billed twice",
-                           [LineCredit(line_id(c, invoice["pilot"], "overage"), 300)], NOW)
+                           [LineCredit(line_id(c, invoice["pilot"], "overage"), 300)], now())
         create_credit_note(c, invoice["pilot"], "sorry for the outage",
-                           [LineCredit(line_id(c, invoice["pilot"], "plan_base"), 1000)], NOW, purpose="goodwill")
-        create_credit_note(c, invoice["refunded"], "never used", None, NOW)
+                           [LineCredit(line_id(c, invoice["pilot"], "plan_base"), 1000)], now(), purpose="goodwill")
+        create_credit_note(c, invoice["refunded"], "never used", None, now())
     return engine
 
 
