@@ -11,14 +11,6 @@ ABOUT = "Invoice one month through Dagster's monthly_invoicing job on the DAGSTE
 EXAMPLE = "rollup --period 2026-04"
 
 
-def _shards(text: str) -> int:
-    from arcadia_pipelines.monthend.shards import MAX_SHARDS
-
-    if not text.isdigit() or not 1 <= int(text) <= MAX_SHARDS:
-        raise argparse.ArgumentTypeError(f"--shards takes a whole number from 1 to {MAX_SHARDS}, got {text!r}")
-    return int(text)
-
-
 def cmd_rollup(args) -> int:
     from arcadia_pipelines.dagster_runs.instance import open_instance
     from arcadia_pipelines.dagster_runs.launch import failure_reason, run_monthly_invoicing
@@ -37,6 +29,14 @@ def cmd_rollup(args) -> int:
     if meta["empty_month"].value:
         print(f"{PROG} rollup: warning: {meta['warning'].value}", file=args.stderr)
     return 0
+
+
+def _shards(text: str) -> int:
+    from arcadia_pipelines.monthend.shards import MAX_SHARDS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"--shards takes a whole number from 1 to {MAX_SHARDS}, got {text!r}")
+    return int(text)
 
 
 def register(sub) -> None:

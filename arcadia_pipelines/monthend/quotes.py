@@ -34,14 +34,6 @@ from .stage import StageResult, month_end_stage
 from .write_behind import WriteBehind
 
 
-@dataclass
-class QuotesResult(StageResult):
-    """What the quotes stage wrote for its tenants: rows, tenants quoted, amounts per currency."""
-
-    tenants: int = 0
-    amount_cents_by_currency: dict[str, int] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class _Batch:
     """What the quote engine needs for a range of tenants, read before it starts."""
@@ -142,6 +134,14 @@ class QuoteRows:
         while len(self._numbers) < n:
             self._numbers.append(self._encode_number((len(self._numbers) + 1,)))
         return self._numbers[n - 1]
+
+
+@dataclass
+class QuotesResult(StageResult):
+    """What the quotes stage wrote for its tenants: rows, tenants quoted, amounts per currency."""
+
+    tenants: int = 0
+    amount_cents_by_currency: dict[str, int] = field(default_factory=dict)
 
 
 def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -> QuotesResult:
