@@ -5,12 +5,15 @@ that tree and the local PostgreSQL server spent on it."""
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,6 +38,7 @@ class Rollup:
     processes: int  # how many processes the run had (1 without shards)
     rows: int  # rows the run wrote: usage, quotes, invoices and their lines
     cpu_seconds: float | None = None  # the process tree's and the local PostgreSQL server's CPU time
+    stages: dict[str, float] = field(default_factory=dict)  # usage, quotes, invoices: seconds of their steps
 
     @property
     def cores_busy(self) -> float | None:
@@ -69,11 +73,28 @@ def run_rollup(url: str, shards: int = 1, exe: str = EXE) -> Rollup:
             server_after = postgres_cpu_seconds() if url.startswith("postgresql") else 0.0
             out.seek(0)
             log = out.read()
+        stages = stage_seconds(Path(home))
     if proc.returncode != 0 or " created" not in log:
         raise RollupFailed(f"`{' '.join(rollup_command(shards, exe)[1:])}` failed (exit {proc.returncode}): "
                            f"{log[-2000:].strip()}")
     cpu = None if server_before is None or server_after is None else peak.cpu_seconds + server_after - server_before
-    return Rollup(seconds, peak.kb / 1024, len(peak.seen), written_rows(url), cpu)
+    return Rollup(seconds, peak.kb / 1024, len(peak.seen), written_rows(url), cpu, stages)
+
+
+STAGE_STEP = re.compile(r"\.write_(usage|quotes|invoices)_shard\[")
+
+
+def stage_seconds(home: Path) -> dict[str, float]:
+    """Each stage's seconds from the run's event log in the Dagster instance at `home`: from its
+    first shard step's start to its last one's success."""
+    spans: dict[str, list[float]] = {}
+    for db in home.glob("history/runs/*-*.db"):
+        with sqlite3.connect(db) as c:
+            for step, at in c.execute("SELECT step_key, timestamp FROM event_logs "
+                                      "WHERE dagster_event_type IN ('STEP_START', 'STEP_SUCCESS')"):
+                if m := STAGE_STEP.search(step or ""):
+                    spans.setdefault(m.group(1), []).append(datetime.fromisoformat(at).timestamp())
+    return {stage: max(times) - min(times) for stage, times in spans.items()}
 
 
 class PeakRss(threading.Thread):

@@ -1,7 +1,8 @@
 """Month-end at scale: `python -m benchmarks.run [--sizes 1000,10000,50000] [--backends sqlite,postgresql]
-[--history 0,24] [--shards 1,2] [--repeat N]`.
+[--history 0,24] [--shards 1,2] [--shapes default,issue24,metered,churn] [--repeat N]`.
 
-For each backend, size N and history H: generate N tenants with H months of closed history once,
+For each backend, size N, data shape (generate.py SHAPES; history for `default` only) and history H:
+generate N tenants with H months of closed history once,
 then for each shard count K run `arcadia-pipelines rollup --period 2026-04 [--shards K]` in a
 subprocess on a fresh copy of that warehouse, measure the floor (floor.py) on the same data, and
 compare the rollup's marginal cost over a 1-tenant rollup with that floor. Prints a table and
@@ -22,13 +23,14 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 
 from . import machine
 from .floor import Floor, measure_floor
-from .generate import generate
+from .generate import SHAPES, generate
 from .rollup import Rollup, RollupFailed, run_rollup, shards_supported
 from .warehouses import BACKENDS, analyze, warehouse
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-HEADERS = ("backend", "N", "H", "K", "seconds", "marginal s", "floor s", "marginal / floor", "output floor s",
-           "marginal / output floor", "rows written", "peak MB", "cores busy", "generate s")
+HEADERS = ("backend", "shape", "N", "H", "K", "seconds", "marginal s", "floor s", "marginal / floor", "output floor s",
+           "marginal / output floor", "rows written", "peak MB", "cores busy", "generate s",
+           "usage / quotes / invoices s")
 GOALS = ("PostgreSQL on this 2-core machine: H=24 history costs <= 1.15x the H=0 month at 10k; 1M tenants "
          "<= 120 s with peak RSS <= 1 GB per process; marginal <= 2x the floor at 10k; K=2 shards <= 0.75x the "
          "K=1 wall time at 100k; 10k <= 30 s and, with usage evidence, <= 1.3x what it took before (issue 12; "
@@ -44,6 +46,7 @@ class Data:
     history: int
     url: str
     seconds: float  # generating it and VACUUM ANALYZE
+    shape: str = "default"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Case:
     generate_seconds: float
     baseline: float  # seconds of a 1-tenant rollup on this backend
     floor: Floor | None
+    shape: str = "default"
 
     @property
     def marginal(self) -> float:
@@ -71,28 +75,30 @@ class Case:
 
     def row(self) -> tuple[str, ...]:
         f = self.floor
-        return (self.backend, f"{self.tenants:,}", str(self.history), str(self.shards), f"{self.rollup.seconds:.1f}",
+        stages = " / ".join(f"{self.rollup.stages[s]:.1f}" if s in self.rollup.stages else "-"
+                            for s in ("usage", "quotes", "invoices"))
+        return (self.backend, self.shape, f"{self.tenants:,}", str(self.history), str(self.shards), f"{self.rollup.seconds:.1f}",
                 f"{self.marginal:.1f}" if f else "-", f"{f.seconds:.2f}" if f else "-",
                 f"{self.ratio:.2f}" if f else "-", f"{f.output_seconds:.2f}" if self.output_ratio else "-",
                 f"{self.output_ratio:.2f}" if self.output_ratio else "-", f"{self.rollup.rows:,}",
                 f"{self.rollup.peak_mb:.0f}",
                 "-" if self.rollup.cores_busy is None else f"{self.rollup.cores_busy:.2f}",
-                f"{self.generate_seconds:.1f}")
+                f"{self.generate_seconds:.1f}", stages)
 
 
 @contextmanager
-def generated(backend: str, tenants: int, history: int, workdir: Path) -> Iterator[Data]:
+def generated(backend: str, tenants: int, history: int, workdir: Path, shape_name: str = "default") -> Iterator[Data]:
     """A freshly generated warehouse, dropped afterwards."""
-    with warehouse(backend, workdir, f"{backend[:2]}_{tenants}_h{history}") as url:
+    with warehouse(backend, workdir, f"{backend[:2]}_{shape_name}_{tenants}_h{history}") as url:
         start = time.perf_counter()
-        shape = generate(url, tenants, history)
+        shape = generate(url, tenants, history, shape=shape_name)
         engine = create_warehouse_engine(url)
         analyze(engine)
         engine.dispose()
         seconds = time.perf_counter() - start
-        print(f"generated {backend} N={tenants:,} H={history}: {shape.rows:,} rows in {seconds:.1f} s "
+        print(f"generated {backend} {shape_name} N={tenants:,} H={history}: {shape.rows:,} rows in {seconds:.1f} s "
               f"({shape.rows / seconds:,.0f} rows/s)", flush=True)
-        yield Data(backend, tenants, history, url, seconds)
+        yield Data(backend, tenants, history, url, seconds, shape_name)
 
 
 def best_cases(data: Data, shards: list[int], workdir: Path, baseline: float | None, repeat: int) -> list[Case]:
@@ -109,12 +115,12 @@ def best_cases(data: Data, shards: list[int], workdir: Path, baseline: float | N
 
 
 def run_case(data: Data, shards: int, workdir: Path, baseline: float | None) -> Case:
-    label = f"{data.backend[:2]}_{data.tenants}_h{data.history}_k{shards}"
+    label = f"{data.backend[:2]}_{data.shape}_{data.tenants}_h{data.history}_k{shards}"
     with warehouse(data.backend, workdir, label, copy_of=data.url) as url:
         rollup = run_rollup(url, shards)
         floor = measure_floor(url, rollup.rows) if baseline is not None else None
     return Case(data.backend, data.tenants, data.history, shards, rollup, data.seconds,
-                rollup.seconds if baseline is None else baseline, floor)
+                rollup.seconds if baseline is None else baseline, floor, data.shape)
 
 
 def markdown(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADERS) -> str:
@@ -125,7 +131,7 @@ def markdown(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADERS) ->
 def goals(cases: list[Case]) -> list[str]:
     """Each goal this run can judge, with the measured figure (issue 12's comparison with the
     revision before usage evidence is benchmarks/versus.py's)."""
-    at = {(c.backend, c.tenants, c.history, c.shards): c for c in cases if c.floor}
+    at = {(c.backend, c.tenants, c.history, c.shards): c for c in cases if c.floor and c.shape == "default"}
     out = []
     for backend in BACKENDS:
         ten, fifty = at.get((backend, 10_000, 0, 1)), at.get((backend, 50_000, 0, 1))
@@ -154,6 +160,9 @@ def goals(cases: list[Case]) -> list[str]:
                 busy = "" if one.rollup.cores_busy is None else f"; K=1 kept {one.rollup.cores_busy:.2f} cores busy"
                 out.append(_goal(f"{backend} 100k H={c.history} K={c.shards} <= 0.75x K=1", ratio <= 0.75,
                                  f"{ratio:.2f}x{busy}"))
+    for c in (c for c in cases if c.floor and c.output_ratio and c.tenants == 10_000 and c.shards == 1):
+        out.append(_goal(f"{c.backend} {c.shape} 10k H={c.history} marginal <= 1.5x output floor", c.output_ratio <= 1.5,
+                         f"{c.output_ratio:.2f}x"))
     for (backend, n, history, shards), lite in sorted(at.items()):
         pg = at.get(("postgresql", n, history, shards))
         if backend == "sqlite" and pg:
@@ -192,7 +201,9 @@ def write_results(cases: list[Case], facts: list[tuple[str, str]], repeat: int, 
         "process tree; **cores busy**: the CPU time of that process tree and of the local PostgreSQL server, "
         "divided by seconds (2 would be both cores all the time); **generate s**: generating the warehouse "
         "and VACUUM ANALYZE, once per N and H.",
-        "- Data per tenant: 2 deployments, 2 subscriptions (1 in 10 starting mid-month), 10 metered "
+        "- **shape**: the generated data (`benchmarks/generate.py` SHAPES; history for `default` only); "
+        "**usage / quotes / invoices s**: each stage's steps, from the run's event log.",
+        "- Data per tenant (`default` shape): 2 deployments, 2 subscriptions (1 in 10 starting mid-month), 10 metered "
         "intervals (8 droplets, 2 volumes; 3 in 10 starting mid-month), an addon on every third deployment. "
         "History: 10 closed intervals per resource at H=24 (in proportion to H; resized or replaced droplets, "
         "detached volumes), all ended by April 1st, and a cancelled earlier subscription on 1 deployment in 10.",
@@ -214,8 +225,9 @@ def _kept(path: Path) -> list[str]:
 
 
 def run_backend(backend: str, sizes: list[int], histories: list[int], history_upto: int, shards: list[int],
-                repeat: int, workdir: Path, cases: list[Case], not_run: list[str]) -> None:
-    """The backend's 1-tenant baseline, then every (N, H, K) case, appended to `cases` as they
+                repeat: int, workdir: Path, cases: list[Case], not_run: list[str],
+                shapes: tuple[str, ...] = ("default",)) -> None:
+    """The backend's 1-tenant baseline (default shape), then every (N, shape, H, K) case, appended to `cases` as they
     finish; a rollup that fails is reported in `not_run` and the others go on."""
     try:  # the fixed cost of a run: a 1-tenant rollup, best of at least three (subtracted from every row)
         with generated(backend, 1, 0, workdir) as data:
@@ -226,13 +238,13 @@ def run_backend(backend: str, sizes: list[int], histories: list[int], history_up
         return
     cases.append(base)
     print(markdown([base.row()]).splitlines()[-1], flush=True)
-    for n in sizes:
-        for history in (h for h in histories if h == 0 or n <= history_upto):
-            with generated(backend, n, history, workdir) as data:
+    for n, shape in ((n, shape) for n in sizes for shape in shapes):
+        for history in (h for h in histories if h == 0 or (n <= history_upto and shape == "default")):
+            with generated(backend, n, history, workdir, shape) as data:
                 try:
                     found = best_cases(data, shards, workdir, base.rollup.seconds, repeat)
                 except RollupFailed as e:
-                    not_run.append(f"{backend} N={n:,} H={history} K={','.join(map(str, shards))}: {e}")
+                    not_run.append(f"{backend} {shape} N={n:,} H={history} K={','.join(map(str, shards))}: {e}")
                     print(f"failed: {not_run[-1]}", flush=True)
                     continue
                 cases += found
@@ -251,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history-upto", type=int, default=100_000, metavar="N",
                    help="history (H > 0) only for sizes up to N (default 100000: H=24 is 100 rows per tenant)")
     p.add_argument("--shards", type=_ints, default=[1], help="shard counts K, comma separated (K > 1: PostgreSQL)")
+    p.add_argument("--shapes", default="default",
+                   help=f"data shapes, comma separated, of {', '.join(SHAPES)} (history: default only)")
     p.add_argument("--output", type=Path, default=RESULTS, help="where the markdown goes")
     p.add_argument("--repeat", type=int, default=1, help="runs per row, the fastest is kept")
     p.add_argument("--note", help="a line to add to the markdown (e.g. what was patched)")
@@ -258,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b for b in args.backends.split(",") if b]
     if unknown := set(backends) - set(BACKENDS):
         p.error(f"unknown backend(s) {sorted(unknown)}")
+    shapes = tuple(s for s in args.shapes.split(",") if s)
+    if unknown := set(shapes) - set(SHAPES):
+        p.error(f"unknown shape(s) {sorted(unknown)}: choose from {', '.join(SHAPES)}")
     if any(k < 1 for k in args.shards):
         p.error("--shards takes counts of at least 1")
     not_run, sharded = [], [k for k in args.shards if k > 1]
@@ -277,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             shards = [k for k in args.shards if k == 1 or (backend == "postgresql" and k in sharded)]
             run_backend(backend, args.sizes, args.history, args.history_upto, shards, args.repeat, Path(tmp), cases,
-                        not_run)
+                        not_run, shapes)
     write_results(cases, facts, args.repeat, args.note, not_run, args.output)
     print("\n".join(goals(cases)))
     print(f"written to {args.output}")

@@ -57,7 +57,11 @@ def to_decimal(value: Exact, places: int = 6) -> Decimal:
     """A Decimal for storage and display; exact when the value has at most `places` decimals.
 
     Trailing zeros are dropped but whole numbers keep exponent 0 (1500, not 1.5E+3)."""
-    n, d = ratio(value)
+    return decimal_of_ratio(*ratio(value), places)
+
+
+def decimal_of_ratio(n: int, d: int, places: int = 6) -> Decimal:
+    """`to_decimal` of n / d (d > 0, in lowest terms or not), without building a Fraction."""
     if d == 1:  # whole numbers, most of a month-end's quantities and prices
         return Decimal(n)
     unit = 10**places

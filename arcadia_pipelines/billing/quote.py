@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 
 from .bounds import MAX_ADDON_QUANTITY, check_line, problem_with, whole_number
 from .errors import BillingError
-from .money import Exact, ratio, round_ratio, to_decimal
+from .money import Exact, decimal_of_ratio, ratio, round_ratio
 from .periods import Period, Window, as_utc
 from .pricebook import METER_RESOURCE_KINDS, Addon, Plan, PlanMeter, PriceBook
 
@@ -49,14 +49,11 @@ class SubscriptionQuote:
     currency: str
     window: Window
     lines: tuple[QuoteLine, ...]
+    subtotal_cents: int  # the lines' amounts summed, once (a month-end reads it for every subscription)
 
     @property
     def proration(self) -> Fraction:
         return self.window.proration
-
-    @cached_property
-    def subtotal_cents(self) -> int:
-        return sum(line.amount_cents for line in self.lines)
 
 
 def check_terms(sub: SubscriptionTerms) -> None:
@@ -111,14 +108,14 @@ def _price(book: PriceBook, period: Period, sub: SubscriptionTerms, window: Wind
         if qty:
             lines.append(_derived(book, ("addon", addon.code, addon.effective_from, qty, days, month),
                                   lambda: _addon_line(addon, qty, Fraction(days, month))))
-    if usage.keys() - METER_RESOURCE_KINDS.keys():
+    if not usage.keys() <= METER_RESOURCE_KINDS.keys():
         raise BillingError("unknown_meter", f"usage for unknown meter(s) "
                                             f"{sorted(usage.keys() - METER_RESOURCE_KINDS.keys())}")
     for allowance in prorated.allowances:
         line = allowance.overage(usage.get(allowance.meter.meter, 0))
         if line:
             lines.append(line)
-    return SubscriptionQuote(sub, plan.currency, window, tuple(lines))
+    return SubscriptionQuote(sub, plan.currency, window, tuple(lines), sum([line.amount_cents for line in lines]))
 
 
 def _derived(book: PriceBook, key: tuple, compute: Callable[[], object]):
@@ -178,7 +175,7 @@ class _Allowance:
         if over <= 0:
             return None
         return _line("overage", m.resource_kind, m.meter,
-                     f"Overage: {m.meter} ({_num(Fraction(n, d))} used, {self.included_text} included)",
+                     f"Overage: {m.meter} ({_num_of_ratio(n, d)} used, {self.included_text} included)",
                      Fraction(over, d * inc.denominator), m.overage_unit_price_cents)
 
 
@@ -209,4 +206,9 @@ def _addon_line(addon: Addon, qty: int, f: Fraction) -> QuoteLine:
 
 
 def _num(q: Exact) -> str:
-    return f"{to_decimal(q, 2):f}"
+    return _num_of_ratio(*ratio(q))
+
+
+def _num_of_ratio(n: int, d: int) -> str:
+    """n / d (d > 0) as a description shows it: to 2 decimals, half up (to_decimal's text)."""
+    return f"{decimal_of_ratio(n, d, 2):f}"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from itertools import groupby
 from typing import Iterator
 
@@ -84,14 +86,28 @@ def quote_tenants(batch: _Batch, period: Period, book: PriceBook,
 # Small batches: while one is inserted (on the write-behind thread) the next is quoted.
 QUOTE_BATCH_TENANTS = 1000
 
-# A `deployment_quotes` row is four pieces, each encoded once per distinct value (row_encoder):
-# the window's (with period and currency: most subscriptions share one), the subscription's, the
-# line's (the quote engine hands out one line object per price, proration and usage) and its number.
-_WINDOW_COLUMNS = ("period_start", "window_start", "window_end", "currency")
+# A `deployment_quotes` row is seven pieces, each encoded once per distinct value (row_encoder):
+# the period's with the currency, the window's start and its end (most subscriptions share both;
+# where plans change mid-month, the moments still repeat more than the pairs), the subscription's, the
+# price's (a plan's, an addon's or a meter's: a handful), the line's (the quote engine hands out
+# one line object per price, proration and usage; where usage seldom repeats, nearly one per
+# overage line) and its number.
+_CURRENCY_COLUMNS = ("period_start", "currency")
 _SUBSCRIPTION_COLUMNS = ("subscription_id", "tenant_id", "deployment_id")
-_LINE_COLUMNS = ("kind", "resource_kind", "meter", "description", "quantity", "unit_price_cents", "amount_cents")
-QUOTE_COLUMNS = (*_WINDOW_COLUMNS, *_SUBSCRIPTION_COLUMNS, *_LINE_COLUMNS, "line_no")
-_PIECES_KEPT = 50_000  # encoded windows or lines remembered before starting afresh: memory stays flat
+_PRICE_COLUMNS = ("kind", "resource_kind", "meter", "unit_price_cents")
+_LINE_COLUMNS = ("description", "quantity", "amount_cents")
+QUOTE_COLUMNS = (*_CURRENCY_COLUMNS, "window_start", "window_end", *_SUBSCRIPTION_COLUMNS, *_PRICE_COLUMNS, *_LINE_COLUMNS, "line_no")
+_PIECES_KEPT = 50_000  # encoded moments, prices or lines remembered before starting afresh: memory stays flat
+
+
+def _memo(pieces: dict, value, encode) -> tuple:
+    """encode((value,)), remembered by value (up to _PIECES_KEPT of them)."""
+    piece = pieces.get(value)
+    if piece is None:
+        if len(pieces) >= _PIECES_KEPT:
+            pieces.clear()
+        piece = pieces[value] = encode((value,))
+    return piece
 
 
 class QuoteRows:
@@ -99,11 +115,17 @@ class QuoteRows:
 
     def __init__(self, conn: sa.Connection, period: Period):
         self._period = period
-        self._encode_window, self._encode_subscription, self._encode_line, self._encode_number = (
+        (self._encode_currency, self._encode_start, self._encode_end, self._encode_subscription, self._encode_price,
+         self._encode_line, self._encode_number) = (
             row_encoder(conn, deployment_quotes, columns)
-            for columns in (_WINDOW_COLUMNS, _SUBSCRIPTION_COLUMNS, _LINE_COLUMNS, ("line_no",)))
-        self._windows: dict[tuple, tuple] = {}
-        self._lines: dict[int, tuple[QuoteLine, tuple]] = {}  # by id; the line is kept so its id is not reused
+            for columns in (_CURRENCY_COLUMNS, ("window_start",), ("window_end",), _SUBSCRIPTION_COLUMNS,
+                            _PRICE_COLUMNS, _LINE_COLUMNS, ("line_no",)))
+        self._currencies: dict[str, tuple] = {}
+        self._starts: dict[datetime, tuple] = {}
+        self._ends: dict[datetime, tuple] = {}
+        # by the ids of a line, and of a price with its kind: each object is kept so its id is not reused
+        self._lines: dict[int, tuple[QuoteLine, tuple]] = {}
+        self._prices: dict[tuple, tuple[Fraction, tuple]] = {}
         self._numbers: list[tuple] = []
 
     def rows(self, quote: SubscriptionQuote) -> list[tuple]:
@@ -112,22 +134,30 @@ class QuoteRows:
         return [head + self._line(line) + self._number(n) for n, line in enumerate(quote.lines, start=1)]
 
     def _window(self, quote: SubscriptionQuote) -> tuple:
-        key = (quote.window.start_at, quote.window.end_at, quote.currency)
-        piece = self._windows.get(key)
-        if piece is None:
-            if len(self._windows) >= _PIECES_KEPT:
-                self._windows.clear()
-            piece = self._windows[key] = self._encode_window((self._period.start, *key))
-        return piece
+        currency = self._currencies.get(quote.currency)
+        if currency is None:
+            currency = self._currencies[quote.currency] = self._encode_currency((self._period.start, quote.currency))
+        window = quote.window
+        return currency + _memo(self._starts, window.start_at, self._encode_start) + _memo(
+            self._ends, window.end_at, self._encode_end)
 
     def _line(self, line: QuoteLine) -> tuple:
         found = self._lines.get(id(line))
         if found is None:
             if len(self._lines) >= _PIECES_KEPT:
                 self._lines.clear()
-            found = self._lines[id(line)] = (line, self._encode_line((
-                line.kind, line.resource_kind, line.meter, line.description, to_decimal(line.quantity),
-                to_decimal(line.unit_price_cents, 12), line.amount_cents)))
+            found = self._lines[id(line)] = (line, self._price(line) + self._encode_line((
+                line.description, to_decimal(line.quantity), line.amount_cents)))
+        return found[1]
+
+    def _price(self, line: QuoteLine) -> tuple:
+        key = (line.kind, line.resource_kind, line.meter, id(line.unit_price_cents))
+        found = self._prices.get(key)
+        if found is None:
+            if len(self._prices) >= _PIECES_KEPT:
+                self._prices.clear()
+            found = self._prices[key] = (line.unit_price_cents, self._encode_price((
+                line.kind, line.resource_kind, line.meter, to_decimal(line.unit_price_cents, 12))))
         return found[1]
 
     def _number(self, n: int) -> tuple:

@@ -10,7 +10,7 @@ from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 from arcadia_pipelines.warehouse import schema as t
 from arcadia_pipelines_tests.builders import rows
 from arcadia_pipelines_tests.monthend.rollup import rollup
-from benchmarks.generate import PERIOD, expected_shape, generate
+from benchmarks.generate import PERIOD, SHAPES, expected_shape, generate
 
 TENANTS = 20
 
@@ -119,3 +119,31 @@ def test_history_does_not_change_april(backend, tmp_path, request):
         months[history] = _april(url)
     assert months[24] == months[0]
     assert len(months[0]["invoices"]) == TENANTS and months[0]["errors"] == []
+
+
+@pytest.mark.parametrize("shape", [s for s in SHAPES if s != "default"])
+def test_every_shape_is_a_billable_month(shape, engine, warehouse_url):
+    """Each named shape invoices every tenant with nothing held back, and has what it is named for:
+    seldom-repeating usage (issue24), every subscription over both meters (metered), plans
+    changed and resources resized, replaced or re-attached inside April (churn)."""
+    tenants = 12
+    generate(warehouse_url, tenants, shape=shape)
+    result = rollup(engine, PERIOD)
+    assert (len(result.created), result.errors, rows(engine, t.billing_errors)) == (tenants, [], [])
+    quotes = rows(engine, t.deployment_quotes)
+    overage = [q for q in quotes if q["kind"] == "overage"]
+    subscriptions = {q["subscription_id"] for q in quotes}
+    m = t.metered_resources
+    in_april = count(engine, m, sa.or_(m.c.ended_at.is_(None), m.c.ended_at > PERIOD.start_at))
+    if shape == "issue24":
+        assert len({q["quantity"] for q in overage}) > 0.9 * len(overage)
+        assert 5.5 * tenants < len(quotes) < 7.5 * tenants
+    elif shape == "metered":
+        assert {(q["subscription_id"], q["meter"]) for q in overage} == {
+            (s, meter) for s in subscriptions for meter in ("droplet_hours", "volume_gb_hours")}
+        assert any(q["unit_price_cents"] % 1 for q in overage)
+    else:
+        s = t.subscriptions
+        assert count(engine, s, s.c.status == "cancelled", s.c.ended_at > PERIOD.start_at) == tenants
+        assert in_april > 14 * tenants
+        assert {q["description"] for q in quotes if q["kind"] == "addon"} == {"Addon: storage_50gb", "Addon: backups"}

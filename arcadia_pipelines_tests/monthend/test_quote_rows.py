@@ -26,16 +26,17 @@ def quotes(period: Period) -> list[SubscriptionQuote]:
     start = datetime.combine(period.start, datetime.min.time(), SYDNEY) + timedelta(days=1, microseconds=7)
     end = datetime.combine(period.start, datetime.min.time(), timezone.utc) + timedelta(days=20)
     return [SubscriptionQuote(SubscriptionTerms(f"s{n}", f"t{n % 2}", f"d{n}", "studio", "active", start, None),
-                              "AUD", period.window(start, None if n else end), LINES[n:] + LINES[:n])
+                              "AUD", period.window(start, None if n else end), LINES[n:] + LINES[:n],
+                              sum(line.amount_cents for line in LINES))
             for n in range(3)]
 
 
 def plain_rows(period: Period, quote: SubscriptionQuote) -> list[tuple]:
     """The rows as values, as write_quotes built them before rows were encoded."""
     sub, w = quote.subscription, quote.window
-    return [(period.start, w.start_at, w.end_at, quote.currency, sub.id, sub.tenant_id, sub.deployment_id, line.kind,
-             line.resource_kind, line.meter, line.description, to_decimal(line.quantity),
-             to_decimal(line.unit_price_cents, 12), line.amount_cents, n)
+    return [(period.start, quote.currency, w.start_at, w.end_at, sub.id, sub.tenant_id, sub.deployment_id, line.kind,
+             line.resource_kind, line.meter, to_decimal(line.unit_price_cents, 12), line.description,
+             to_decimal(line.quantity), line.amount_cents, n)
             for n, line in enumerate(quote.lines, start=1)]
 
 
