@@ -54,6 +54,12 @@ def _outlines(style: str) -> tuple[bytes, frozenset[str], bytes]:
     return whole, frozenset(font.getGlyphOrder()), out.getvalue()
 
 
+def load_fonts() -> None:
+    """Read the fonts now (a server, before its first request) rather than in the first document."""
+    for style in FILES:
+        _outlines(style)
+
+
 def _opened(data: bytes) -> ttLib.TTFont:
     return ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
 
