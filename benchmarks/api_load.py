@@ -152,6 +152,8 @@ class Tally:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     wall: float = 0.0
+    client_cpu: float = 0.0  # CPU seconds of this process (the client threads) while driving
+    server_cpu: float = 0.0  # CPU seconds of the server's processes (supervisor and workers) meanwhile
 
     @property
     def count(self) -> int:
@@ -190,13 +192,24 @@ def drive(base_url: str, work: Iterator[Request], clients: int, requests: int, s
                         tally.errors[req.kind].append(failure)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    tally.wall = time.perf_counter() - start
+    tally.wall, tally.client_cpu = time.perf_counter() - start, time.process_time() - cpu
     return tally
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process `pid` and its live descendants (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(tree_cpu_seconds(int(child)) for child in children)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -212,8 +225,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(url: str, workers: int, workdir: Path) -> Iterator[str]:
-    """`arcadia-pipelines api` on a free loopback port with `workers` worker processes; its base URL."""
+def served(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
+    """`arcadia-pipelines api` on a free loopback port with `workers` worker processes; its base URL
+    and process id."""
     port = _free_port()
     env = {**os.environ, "ARCADIA_WAREHOUSE_URL": url, "DAGSTER_HOME": str(workdir),
            "ARCADIA_API_WORKERS": str(workers), **SUPPLIER}
@@ -233,7 +247,7 @@ def served(url: str, workers: int, workdir: Path) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the API server did not answer within 60 s") from None
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:
@@ -276,13 +290,19 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> Result
         data = seed(url, args.tenants)
         print(f"seeded {backend}: {args.tenants:,} tenants, {len(data.invoices):,} invoices, {data.events:,} events "
               f"in {time.perf_counter() - start:.1f} s", flush=True)
-        with served(url, args.workers, workdir) as base:
+        with served(url, args.workers, workdir) as (base, pid):
             rng = random.Random(args.seed)
             drive(base, requests_of(data, rng), args.clients, args.warmup, args.seconds)  # not counted
+            load, server_cpu = os.getloadavg()[0], tree_cpu_seconds(pid)
             tally = drive(base, requests_of(data, rng), args.clients, args.requests, args.seconds)
+            tally.server_cpu = tree_cpu_seconds(pid) - server_cpu
     for kind, failures in tally.errors.items():
         for failure in failures[:3]:
             print(f"error ({backend} {kind}): {failure}", flush=True)
+    per_request = 1000 / max(tally.count, 1)
+    print(f"{backend}: load average {load:.2f} before the measured load; server CPU {tally.server_cpu:.1f} s "
+          f"({tally.server_cpu * per_request:.2f} ms a request), client CPU {tally.client_cpu:.1f} s "
+          f"({tally.client_cpu * per_request:.2f} ms a request) in {tally.wall:.1f} s", flush=True)
     return Result(backend, args.tenants, len(data.invoices), tally)
 
 

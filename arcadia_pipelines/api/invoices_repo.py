@@ -77,10 +77,10 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
     """One page in (period_start DESC, id DESC) order, and the cursor of the next page if any.
 
     Keyset paging: the next page starts strictly after the last row handed out, so rows
-    added meanwhile never make a page repeat or skip a row. The page's ids are chosen first and only
-    its rows are read whole with their balances: sorting every matching row with all its columns
-    and credited sums cost 6 ms at 1,000 invoices (SQLite), the ids alone 0.6 ms."""
-    stmt = _scoped(sa.select(inv_t.c.id), who)
+    added meanwhile never make a page repeat or skip a row. The index on (period_start, id)
+    (migration 0016) is this order: a page is read backwards along it and stops after its rows,
+    whatever the size of the month, and only those rows' balances are summed."""
+    stmt = _scoped(_WITH_BALANCE, who)
     if q.tenant_id is not None:  # for a tenant key this narrows within its own scope, never widens it
         stmt = stmt.where(inv_t.c.tenant_id == q.tenant_id)
     if q.period is not None:
@@ -93,9 +93,7 @@ def list_page(conn: sa.Connection, who: Principal, q: ListQuery) -> tuple[list[d
         c = q.cursor
         stmt = stmt.where(sa.or_(inv_t.c.period_start < c.period_start,
                                  sa.and_(inv_t.c.period_start == c.period_start, inv_t.c.id < c.id)))
-    newest_first = (inv_t.c.period_start.desc(), inv_t.c.id.desc())
-    page_ids = stmt.order_by(*newest_first).limit(q.limit + 1)
-    rows = conn.execute(_WITH_BALANCE.where(inv_t.c.id.in_(page_ids)).order_by(*newest_first)).all()
+    rows = conn.execute(stmt.order_by(inv_t.c.period_start.desc(), inv_t.c.id.desc()).limit(q.limit + 1)).all()
     page = rows[:q.limit]
     more = len(rows) > q.limit
     return [_json(r) for r in page], Cursor(page[-1].period_start, page[-1].id).encode() if more else None

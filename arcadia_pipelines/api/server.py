@@ -5,6 +5,7 @@ runs Python on one core at a time, so a single one would leave the others idle u
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from arcadia_pipelines.documents.unicode_font import load_fonts
 from arcadia_pipelines.warehouse.engine import create_warehouse_engine
 
 from .app import create_app
@@ -64,17 +66,26 @@ def _log_like_uvicorn() -> None:
         logging.getLogger(name).addFilter(RedactKeys())
 
 
+def _ready(app):
+    """`app` with the PDFs' fonts read (0.5 s of CPU, otherwise spent in a process's first PDF), and
+    everything start-up allocated frozen out of the garbage collector's full passes, which a long-lived
+    heap made slow under load."""
+    load_fonts()
+    gc.freeze()
+    return app
+
+
 def worker_app():
     """The app of one worker process (uvicorn's factory, called after it configured logging)."""
     _log_like_uvicorn()
-    return create_app(create_warehouse_engine(os.environ[_WAREHOUSE_VAR]))
+    return _ready(create_app(create_warehouse_engine(os.environ[_WAREHOUSE_VAR])))
 
 
 def serve(engine: sa.Engine, host: str, port: int) -> None:
     """Serve the API on `engine`'s warehouse, in one process or in api_workers() worker processes."""
     workers = api_workers()
     if workers == 1:
-        config = server_config(create_app(engine), host=host, port=port)  # configures uvicorn's logging
+        config = server_config(_ready(create_app(engine)), host=host, port=port)  # configures uvicorn's logging
         _log_like_uvicorn()
         uvicorn.Server(config).run()
         return

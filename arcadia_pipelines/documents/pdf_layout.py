@@ -20,7 +20,7 @@ from arcadia_pipelines.billing.money import format_cents
 
 from .supplier import Supplier
 from .text_fit import CUT, MAX_CHARS, fit, printable
-from .unicode_font import FAMILY, add_fonts, char_widths
+from .unicode_font import FAMILY, add_fonts, char_widths, use_latin_outlines
 
 LINE_HEIGHT = 5.0
 TABLE_WIDTH = 180.0
@@ -58,6 +58,10 @@ class DocumentPdf(FPDF):
         self.set_author(printable(author, 200))
         self.set_auto_page_break(True, margin=20)
         self.add_page()
+
+    def output(self, *args, **kwargs):
+        use_latin_outlines(self)
+        return super().output(*args, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-15)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.money import exact, to_decimal
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.warehouse.reads import load_price_book
+from arcadia_pipelines.warehouse.reads import load_plan_versions
 from arcadia_pipelines.warehouse.schema import subscriptions, tenant_invoice_lines, tenant_invoices, usage_evidence
 
 NOT_METERED = {
@@ -57,7 +57,7 @@ def _included(conn: sa.Connection, period: Period, line: sa.Row) -> Fraction | N
                        .where(subscriptions.c.id == line.subscription_id)).first()
     try:
         window = sub and period.window(sub.started_at, sub.ended_at)
-        plan = window and load_price_book(conn).plans.require(sub.plan_code, period.start)
+        plan = window and load_plan_versions(conn, sub.plan_code).require(sub.plan_code, period.start)
     except (BillingError, TypeError, AttributeError):  # a price or timestamp that is no longer valid
         return None
     meter = next((m for m in plan.meters if m.meter == line.meter), None) if plan else None

@@ -120,9 +120,13 @@ def _sqlite_transactions(engine: sa.Engine, read_only: bool) -> None:
 
 
 def _postgresql_lock_timeout(engine: sa.Engine, seconds: float) -> None:
-    """Every transaction waits at most `seconds` for a lock (row, table or advisory)."""
-    statement = f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'"
+    """Every transaction waits at most `seconds` for a lock (row, table or advisory): set once per
+    connection, for its whole session, rather than at each BEGIN (a round trip per transaction)."""
+    statement = f"SET lock_timeout = '{int(seconds * 1000)}ms'"
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql(statement)
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        autocommit, dbapi_conn.autocommit = dbapi_conn.autocommit, True  # a SET outside any transaction
+        with dbapi_conn.cursor() as cur:
+            cur.execute(statement)
+        dbapi_conn.autocommit = autocommit

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from arcadia_pipelines.billing.bounds import exact_number, whole_number
 from arcadia_pipelines.billing.errors import BillingError
 from arcadia_pipelines.billing.periods import Period
-from arcadia_pipelines.billing.pricebook import Addon, InvalidVersion, Plan, PlanMeter, PriceBook, TaxRate
+from arcadia_pipelines.billing.pricebook import Addon, InvalidVersion, Plan, PlanMeter, PriceBook, TaxRate, Versions
 from arcadia_pipelines.billing.quote import SubscriptionTerms
 
 from .schema import addons, deployments, plan_meters, plans, subscription_addons, subscriptions, tax_rates, tenants
@@ -32,11 +32,43 @@ def load_price_book(conn: sa.Connection) -> PriceBook:
     keeps any text), or that breaks a bound, becomes an InvalidVersion, which fails only the
     tenants whose month selects it. A code with a version whose effective_from is no date fails
     every month that uses it: when that version applies cannot be known."""
-    meter_rows, plan_rows = _versions(conn, plan_meters, plan_meters.c.meter), _versions(conn, plans)
     addon_rows, tax_rate_rows = _versions(conn, addons), _versions(conn, tax_rates)
-    undated_plans = _undated(meter_rows, attrgetter("plan_code")) | _undated(plan_rows, attrgetter("code"))
     undated_addons = _undated(addon_rows, attrgetter("code"))
     undated_taxes = _undated(tax_rate_rows, lambda r: r.country.upper())
+
+    def addon(r) -> Addon | InvalidVersion:
+        try:
+            return Addon(r.code, r.effective_from, r.name, whole_number(r.price_cents, "price_cents"),
+                         r.resource_kind)
+        except BillingError as e:
+            return InvalidVersion(r.code, r.effective_from, e.rule, e.message)
+
+    def tax_rate(r) -> TaxRate | InvalidVersion:
+        try:
+            return TaxRate(r.country.upper(), r.effective_from, r.name,
+                           exact_number(r.rate, "rate", rule="invalid_tax_rate"))
+        except BillingError as e:
+            return InvalidVersion(r.country.upper(), r.effective_from, e.rule, e.message)
+
+    return PriceBook.build(
+        _plans(conn),
+        [*undated_addons.values(), *(addon(r) for r in addon_rows if r.code not in undated_addons)],
+        [*undated_taxes.values(), *(tax_rate(r) for r in tax_rate_rows if r.country.upper() not in undated_taxes)])
+
+
+def load_plan_versions(conn: sa.Connection, code: str) -> Versions[Plan]:
+    """Every version of plan `code` with its meters, validated as load_price_book validates them
+    (for a read about one subscription, which needs no other price)."""
+    return Versions.of("plan", _plans(conn, code))
+
+
+def _plans(conn: sa.Connection, code: str | None = None) -> list[Plan | InvalidVersion]:
+    """Every version of every plan, or of plan `code`, with its meters (see load_price_book)."""
+    one = code is not None
+    meter_rows = _versions(conn, plan_meters, plan_meters.c.meter,
+                           where=plan_meters.c.plan_code == code if one else None)
+    plan_rows = _versions(conn, plans, where=plans.c.code == code if one else None)
+    undated = _undated(meter_rows, attrgetter("plan_code")) | _undated(plan_rows, attrgetter("code"))
     meters: dict[tuple, list[PlanMeter]] = defaultdict(list)
     unreadable: dict[tuple, BillingError] = {}
     for r in meter_rows:
@@ -56,30 +88,16 @@ def load_price_book(conn: sa.Connection) -> PriceBook:
         except BillingError as e:
             return InvalidVersion(r.code, r.effective_from, e.rule, e.message)
 
-    def addon(r) -> Addon | InvalidVersion:
-        try:
-            return Addon(r.code, r.effective_from, r.name, whole_number(r.price_cents, "price_cents"),
-                         r.resource_kind)
-        except BillingError as e:
-            return InvalidVersion(r.code, r.effective_from, e.rule, e.message)
-
-    def tax_rate(r) -> TaxRate | InvalidVersion:
-        try:
-            return TaxRate(r.country.upper(), r.effective_from, r.name,
-                           exact_number(r.rate, "rate", rule="invalid_tax_rate"))
-        except BillingError as e:
-            return InvalidVersion(r.country.upper(), r.effective_from, e.rule, e.message)
-
-    return PriceBook.build(
-        [*undated_plans.values(), *(plan(r) for r in plan_rows if r.code not in undated_plans)],
-        [*undated_addons.values(), *(addon(r) for r in addon_rows if r.code not in undated_addons)],
-        [*undated_taxes.values(), *(tax_rate(r) for r in tax_rate_rows if r.country.upper() not in undated_taxes)])
+    return [*undated.values(), *(plan(r) for r in plan_rows if r.code not in undated)]
 
 
-def _versions(conn: sa.Connection, table: sa.Table, *order_by: sa.Column) -> list[sa.Row]:
-    """Every row of a price table, effective_from read leniently: SQLite keeps any text in a DATE column."""
+def _versions(conn: sa.Connection, table: sa.Table, *order_by: sa.Column,
+              where: sa.ColumnElement[bool] | None = None) -> list[sa.Row]:
+    """Every row of a price table (those matching `where` if given), effective_from read leniently:
+    SQLite keeps any text in a DATE column."""
     columns = [sa.type_coerce(c, LenientDate).label(c.name) if c.name == "effective_from" else c for c in table.c]
-    return conn.execute(sa.select(*columns).order_by(*order_by)).all()
+    stmt = sa.select(*columns).order_by(*order_by)
+    return conn.execute(stmt if where is None else stmt.where(where)).all()
 
 
 def _undated(rows: list[sa.Row], code_of) -> dict[str, InvalidVersion]:

@@ -260,6 +260,7 @@ tenant_invoices = sa.Table(
     sa.Index("uq_tenant_invoices_number", "number", unique=True),
     sa.CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
     sa.Index("ix_tenant_invoices_period_status", "period_start", "status"),
+    sa.Index("ix_tenant_invoices_period_start_id", "period_start", "id"),  # the API list's order (migration 0016)
 )
 
 tenant_invoice_lines = sa.Table(
