@@ -111,6 +111,20 @@ def measure_floor(url: str, rows: int) -> Floor:
     return Floor(aggregate, write, output)
 
 
+def _write_fast(conn: sa.Connection, rows: Iterator[tuple]) -> None:
+    cursor = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {scratch.name} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                while batch := list(islice(rows, BATCH)):
+                    copy.write("".join("\t".join(map(str, row)) + "\n" for row in batch))
+        else:
+            cursor.executemany(f"INSERT INTO {scratch.name} ({', '.join(COLUMNS)}) "
+                               f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    finally:
+        cursor.close()
+
+
 def measure_output_floor(engine: sa.Engine) -> float:
     """Seconds to bulk-load the month's output rows (the six tables' rows, as the rollup left
     them) into empty copies of the six tables with the same keys, indexes and foreign keys."""
