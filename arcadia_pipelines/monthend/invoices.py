@@ -77,7 +77,7 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
         if result.lines_written:
             i = tenant_invoices
             dialect_of(conn).refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
-                                                tenant_invoice_lines.c.invoice_id)
+                                                tenant_invoice_lines.c.invoice_id, unless_busy=shard.has_siblings)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
             append_month_end_events(conn, period.start, run.now, shard.tenants)
         progress.finish()

@@ -29,6 +29,11 @@ class Shard:
     pieces: range
 
     @property
+    def has_siblings(self) -> bool:
+        """Whether other shards of the month may be written at the same time (it is not the whole month)."""
+        return len(self.pieces) < PIECES
+
+    @property
     def label(self) -> str:
         return f"tenants {self.tenants.after or 'first'}..{self.tenants.upto or 'last'}"
 

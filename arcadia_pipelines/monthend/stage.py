@@ -1,5 +1,5 @@
 """The plumbing every month-end stage shares: one transaction under its lock, and for the
-heavy stages the cyclic GC paused and large sorts allowed; what a per-tenant stage reports."""
+heavy stages the cyclic GC paused, large sorts allowed and no JIT; what a per-tenant stage reports."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start:
                     heavy: bool = False, shard: Shard | None = None) -> Iterator[sa.Connection]:
     """A connection in one transaction holding `lock` (per month when `period_start` is given;
     for `shard`, on the month's pieces of that shard). `heavy` stages work through hundreds of
-    thousands of rows: GC paused, large sorts in memory."""
+    thousands of rows: GC paused, large sorts in memory, no JIT."""
     with ExitStack() as stack:
         if heavy:
             stack.enter_context(cyclic_gc_paused())
@@ -49,4 +49,5 @@ def month_end_stage(engine: sa.Engine, lock: str = MONTH_END_LOCK, period_start:
             dialect.lock_partition(conn, lock, period_start)
         if heavy:
             dialect.allow_large_sorts(conn)
+            dialect.without_jit(conn)
         yield conn

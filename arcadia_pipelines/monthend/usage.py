@@ -316,19 +316,20 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
                                                 *tenant_range.where(table.c.tenant_id),
                                                 *([] if kept is None else [table.c.tenant_id.not_in(kept)])))
         if not dialect.decimals_as_text or not conn.execute(sizes_sqlite_cannot_multiply(period, skip)).first():
-            _insert_in_database(conn, period, tenant_range, result, skip)
+            _insert_in_database(conn, period, tenant_range, result, skip, shard.has_siblings)
         else:
             for batch in tenant_ranges(conn, within=tenant_range):
                 _insert_from_python(conn, period, batch, result, skip)
                 progress.advance(BATCH_TENANTS)
         u = deployment_usage
-        dialect.refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id)
+        dialect.refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id,
+                                   unless_busy=shard.has_siblings)
         progress.finish()
     return result
 
 
 def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: TenantRange, result: UsageResult,
-                        skip: _Skip) -> None:
+                        skip: _Skip, has_siblings: bool = False) -> None:
     """The evidence by one INSERT … SELECT (its row count from the database), then the usage as its
     sums (on SQLite, whose sum of decimal text would be a float, of the whole numbers this path is
     only taken for). PostgreSQL writes the sums in key order, so its index inserts append instead
@@ -341,7 +342,8 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
     # Python's sqlite3 reports no row count (-1) for a statement that starts with WITH; SQLite does.
     result.evidence_rows = written if written >= 0 else conn.scalar(sa.select(sa.func.changes()))
     # the sums below, and the checks after the stage, plan on the month's evidence, not on none
-    dialect.refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id)
+    dialect.refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id,
+                               unless_busy=has_siblings)
     quantity = dialect.whole_number(ev.c.quantity)
     keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
             ev.c.resource_kind)
