@@ -203,6 +203,7 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
                 result.rows += len(rows)
                 progress.advance(QUOTE_BATCH_TENANTS)
         replace_errors(conn, period, "quotes", result.errors, shard.tenants)
-        dialect_of(conn).refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id)
+        dialect_of(conn).refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id,
+                                           unless_busy=shard.has_siblings)
         progress.finish()
     return result

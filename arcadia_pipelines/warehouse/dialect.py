@@ -138,8 +138,8 @@ class PostgreSQL(Dialect):
         by_table: dict[sa.Table, list[str]] = {}
         for column in columns:
             by_table.setdefault(column.table, []).append(quote.quote(column.name))
-        conn.exec_driver_sql("ANALYZE " + ("(SKIP_LOCKED) " if unless_busy else "") + ", ".join(f"{quote.format_table(t)} ({', '.join(names)})"
-                                                    for t, names in by_table.items()))
+        tables = ", ".join(f"{quote.format_table(t)} ({', '.join(names)})" for t, names in by_table.items())
+        conn.exec_driver_sql("ANALYZE " + ("(SKIP_LOCKED) " if unless_busy else "") + tables)
 
     def ordered_for_insert(self, select, *keys):
         return select.order_by(*keys)
