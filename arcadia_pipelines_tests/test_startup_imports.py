@@ -46,3 +46,17 @@ def test_the_step_forkserver_preloads_what_a_step_process_would_import(tmp_path)
     imported_cold = int(subprocess.run([sys.executable, "-c", cold], capture_output=True, text=True, env=env,
                                        check=True).stdout)
     assert imported_later < imported_cold / 4, (imported_later, imported_cold)
+
+
+def test_the_cli_help_imports_neither_dagster_nor_the_database_libraries():
+    """`--help` of every verb, and the start of a verb that needs no Dagster, pays for neither Dagster
+    nor SQLAlchemy, Alembic or cryptography (each verb imports what it needs when it runs)."""
+    probe = ("import sys, contextlib, io\n"
+             "from arcadia_pipelines.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+             "    main(['webhooks', 'add', '--help'])\n"
+             "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n")
+    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "arcadia_pipelines" in loaded
+    assert loaded & {"dagster", "sqlalchemy", "alembic", "cryptography"} == set()

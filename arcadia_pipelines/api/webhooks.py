@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from arcadia_pipelines.webhooks.delivery import utc_now
-from arcadia_pipelines.webhooks.events import EVENT_TYPES
+from arcadia_pipelines.webhooks.event_types import EVENT_TYPES
 from arcadia_pipelines.webhooks.status import endpoint_status
 
 from .auth import principal

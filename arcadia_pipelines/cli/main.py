@@ -101,7 +101,15 @@ def _run(args) -> tuple[int, str | None]:
         return 1, exception_line(underlying(e))
 
 
+# Start-up allocates a few hundred thousand objects that live until exit (Dagster's modules, the
+# code location); with the default threshold (700) the collector walks them ~500 times, 0.3 s of a
+# one-tenant rollup. Collecting every 30,000 allocations keeps cycles collected, a few dozen times.
+PROGRAM_GC_THRESHOLD = (30_000, 20)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the program itself: the process is ours
+        gc.set_threshold(*PROGRAM_GC_THRESHOLD)
     args = parse(build_parser(), argv)
     verb = " ".join(filter(None, [args.command, getattr(args, "verb", None)]))
     if args.command == "api":      # a server: its own logs belong on the terminal

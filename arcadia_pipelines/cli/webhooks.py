@@ -14,10 +14,14 @@ ABOUT = ("Push invoice events to finance endpoints, signed and retried: add, lis
 EXAMPLE = "webhooks add --url https://ledger.example.com/arcadia"
 
 
-def _checked(check):
+def _checked(check_name: str):
+    """An argument type running webhooks/endpoints.py's `check_name` on the text; the module (with
+    SQLAlchemy and cryptography) is imported only when the argument is given, not at every start."""
     def parse(text: str) -> str:
+        from arcadia_pipelines.webhooks import endpoints
+
         try:
-            check(text)
+            getattr(endpoints, check_name)(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
         return text
@@ -108,8 +112,7 @@ def cmd_deliver(args) -> int:
 
 def register(sub) -> None:
     """`webhooks` and its sub-verbs, one per move of an endpoint."""
-    from arcadia_pipelines.webhooks.endpoints import check_url, parse_event_types
-    from arcadia_pipelines.webhooks.events import EVENT_TYPES
+    from arcadia_pipelines.webhooks.event_types import EVENT_TYPES
 
     w = sub.add_parser(VERB, help=ABOUT,
                        description=ABOUT + " Requests are signed (Arcadia-Signature); see the README's "
@@ -123,8 +126,8 @@ def register(sub) -> None:
                          epilog=examples("webhooks add --url https://ledger.example.com/arcadia --events "
                                          "invoice.issued,invoice.paid")
                          + "\n  SECRET=$(arcadia-pipelines webhooks add --url https://ledger.example.com/arcadia)")
-    a.add_argument("--url", required=True, type=_checked(check_url), help="http:// or https:// URL events are POSTed to")
-    a.add_argument("--events", metavar="TYPE,...", type=_checked(parse_event_types),
+    a.add_argument("--url", required=True, type=_checked("check_url"), help="http:// or https:// URL events are POSTed to")
+    a.add_argument("--events", metavar="TYPE,...", type=_checked("parse_event_types"),
                    help=f"event types to send (default every one): {', '.join(EVENT_TYPES)}")
     a.set_defaults(fn=cmd_add)
     ls = verbs.add_parser("list", help="every endpoint: last delivered event, lag, failures, parked events",

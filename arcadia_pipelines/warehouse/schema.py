@@ -418,7 +418,7 @@ webhook_endpoints = sa.Table(
     "webhook_endpoints", metadata,
     _col("id", BigId, primary_key=True, autoincrement=True),
     _col("url", Text),
-    _col("event_types", Text),  # comma-separated, webhooks/events.py EVENT_TYPES
+    _col("event_types", Text),  # comma-separated, webhooks/event_types.py EVENT_TYPES
     _col("secret_encrypted", Text),
     _col("created_at", UtcDateTime),
     _col("disabled_at", UtcDateTime, nullable=True),

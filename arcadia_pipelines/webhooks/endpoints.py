@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.warehouse.schema import webhook_deliveries, webhook_endpoints
 
-from .events import EVENT_TYPES, latest_event_id
+from .event_types import EVENT_TYPES
+from .events import latest_event_id
 from .pass_lock import delivery_lock
 from .secret_box import encrypt, new_secret
 

@@ -10,12 +10,7 @@ import sqlalchemy as sa
 
 from arcadia_pipelines.warehouse.schema import invoice_events, month_invoiced_events
 
-# The feed's event kind (invoice_events.kind) behind each pushed type; drafts' `created` and
-# `recomputed` events are not pushed.
-FEED_KINDS = {"issued": "invoice.issued", "paid": "invoice.paid", "voided": "invoice.voided",
-              "credited": "credit_note.created"}
-MONTH_INVOICED = "month.invoiced"
-EVENT_TYPES = (*FEED_KINDS.values(), MONTH_INVOICED)
+from .event_types import EVENT_TYPES, FEED_KINDS, MONTH_INVOICED
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.warehouse.credit_notes import get_credit_note
 from arcadia_pipelines.warehouse.schema import month_invoiced_events
 
-from .events import MONTH_INVOICED, Event
+from .event_types import MONTH_INVOICED
+from .events import Event
 
 _EVERY_TENANT = Principal(key_id=0, role="platform_admin", tenant_id=None)
 
