@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER = os.environ.get("ARCADIA_BENCH_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 EXECUTORS = ("multiprocess", "celery")
+RUN_TIMEOUT = 900  # seconds; a stuck run fails the comparison instead of holding the machine
 INSTANCE_YAML = """storage:
   custom:
     module: arcadia_pipelines.instance_storage
@@ -141,7 +142,11 @@ def rollup(executor: str, env: dict[str, str], shards: int, url: str, worker_pid
         proc = subprocess.Popen(rollup_command(shards, EXE), cwd=ROOT, env=run_env, stdout=out,
                                 stderr=subprocess.STDOUT)
         tree = PeakRss(proc.pid)
-        proc.wait()
+        try:
+            proc.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         seconds = time.perf_counter() - start
         tree.join()
         after = (postgres_cpu_seconds() or 0.0) + cpu_of(worker_pids)
