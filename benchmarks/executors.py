@@ -83,14 +83,16 @@ def fixed_copy(name: str, template: str) -> Iterator[None]:
 
 @contextmanager
 def workers(env: dict[str, str], home: Path, count: int = 2) -> Iterator[list[subprocess.Popen]]:
-    """`count` Celery workers (one process each) on env's ARCADIA_CELERY_QUEUE, ready; stopped afterwards."""
+    """`count` Celery workers (one process each) on env's ARCADIA_CELERY_QUEUE, named after it (a
+    node name in use elsewhere, such as the Celery test's w1@host, would stop a worker), ready;
+    stopped afterwards."""
     procs = []
     try:
         for n in range(1, count + 1):
             log = open(home / f"w{n}.log", "w")
             procs.append(subprocess.Popen(
                 [CELERY, "-A", "arcadia_pipelines.celery_steps", "worker", "--pool=solo",
-                 "-Q", env["ARCADIA_CELERY_QUEUE"], "-n", f"w{n}@%h", "--without-gossip", "--without-mingle",
+                 "-Q", env["ARCADIA_CELERY_QUEUE"], "-n", f"{env['ARCADIA_CELERY_QUEUE']}-w{n}@%h", "--without-gossip", "--without-mingle",
                  "-l", "info"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 120
         while not all("ready." in (home / f"w{n}.log").read_text() for n in range(1, count + 1)):
