@@ -88,12 +88,13 @@ def workers(env: dict[str, str], home: Path, count: int = 2) -> Iterator[list[su
     stopped afterwards."""
     procs = []
     try:
+        queue = env["ARCADIA_CELERY_QUEUE"]
         for n in range(1, count + 1):
-            log = open(home / f"w{n}.log", "w")
-            procs.append(subprocess.Popen(
-                [CELERY, "-A", "arcadia_pipelines.celery_steps", "worker", "--pool=solo",
-                 "-Q", env["ARCADIA_CELERY_QUEUE"], "-n", f"{env['ARCADIA_CELERY_QUEUE']}-w{n}@%h", "--without-gossip", "--without-mingle",
-                 "-l", "info"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+            with open(home / f"w{n}.log", "w") as log:
+                procs.append(subprocess.Popen(
+                    [CELERY, "-A", "arcadia_pipelines.celery_steps", "worker", "--pool=solo", "-Q", queue,
+                     "-n", f"{queue}-w{n}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 120
         while not all("ready." in (home / f"w{n}.log").read_text() for n in range(1, count + 1)):
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
@@ -122,7 +123,8 @@ def month_output(url: str) -> tuple:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as c:
-            counts = tuple(c.scalar(sa.select(sa.func.count()).select_from(tbl).where(tbl.c.period_start == PERIOD.start))
+            counts = tuple(c.scalar(sa.select(sa.func.count()).select_from(tbl)
+                                    .where(tbl.c.period_start == PERIOD.start))
                            for tbl in (t.deployment_usage, t.deployment_quotes, t.tenant_invoices))
             lines = c.scalar(sa.select(sa.func.count()).select_from(t.tenant_invoice_lines.join(t.tenant_invoices))
                              .where(t.tenant_invoices.c.period_start == PERIOD.start))
