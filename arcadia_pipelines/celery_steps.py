@@ -29,18 +29,25 @@ RESULT_BACKEND = "rpc://"  # results come back over the broker: no other service
 # A step is re-queued, not lost, when its worker dies; workers take one task at a time.
 REQUEUE_ON_WORKER_LOSS = {"task_acks_late": True, "task_reject_on_worker_lost": True,
                           "worker_prefetch_multiplier": 1}
+# A solo worker runs its step in its only thread and cannot answer RabbitMQ's heartbeats meanwhile:
+# with them on (60 s), a step longer than about two minutes cost the worker its connection, and
+# RabbitMQ gave the step, still running, to another worker as well (measured at 100k tenants). A
+# dead worker's step is re-queued all the same: its socket closes, or for a lost host TCP keepalive
+# gives up (about 2.5 min with py-amqp's defaults).
+NO_BROKER_HEARTBEAT = {"broker_heartbeat": 0}
 
 
 def step_executor(config: Mapping[str, Any]) -> CeleryExecutor:
     """dagster-celery's executor from its run config (all optional): the broker defaults to
-    $ARCADIA_CELERY_BROKER_URL, the Celery settings to REQUEUE_ON_WORKER_LOSS and the queue to
-    $ARCADIA_CELERY_QUEUE (else dagster-celery's `dagster`)."""
+    $ARCADIA_CELERY_BROKER_URL, the Celery settings to REQUEUE_ON_WORKER_LOSS and NO_BROKER_HEARTBEAT,
+    the queue to $ARCADIA_CELERY_QUEUE (else dagster-celery's `dagster`)."""
     queue = {"task_default_queue": os.environ[QUEUE_ENV]} if os.environ.get(QUEUE_ENV) else {}
     return CeleryExecutor(
         broker=config.get("broker") or os.environ.get(BROKER_ENV) or DAGSTER_CELERY_DEFAULT_BROKER,
         backend=config.get("backend") or RESULT_BACKEND,
         include=config.get("include"),
-        config_source={**REQUEUE_ON_WORKER_LOSS, **queue, **(config.get("config_source") or {})},
+        config_source={**REQUEUE_ON_WORKER_LOSS, **NO_BROKER_HEARTBEAT, **queue,
+                       **(config.get("config_source") or {})},
         retries=RetryMode.from_config(config.get("retries") or {"enabled": {}}),
     )
 
@@ -48,3 +55,7 @@ def step_executor(config: Mapping[str, Any]) -> CeleryExecutor:
 # The workers' app (`celery -A arcadia_pipelines.celery_steps worker`): dagster-celery's step task.
 app = make_app(step_executor({}).app_args())
 execute_plan = create_task(app)
+# A worker imports these before it takes a task (Celery's `imports`): the code location with its
+# repository resolved and the instance's storage modules, as the multiprocess executor's forkserver
+# preloads them; otherwise the first step each worker runs waits about 1.5 s for them.
+app.conf.imports = ("arcadia_pipelines.step_processes",)
