@@ -96,17 +96,18 @@ def _recompute(conn: sa.Connection, rows: list[dict]) -> None:
     staged.drop(conn)
 
 
-def _copy_quote_lines(period: Period, tenant_range: TenantRange) -> sa.Insert:
-    """Quote lines become the lines of every draft of the period (and range) that has none yet."""
+def _copy_quote_lines(period: Period, tenant_range: TenantRange, invoice_ids: list[int]) -> sa.Insert:
+    """Quote lines become the lines of the drafts just created or recomputed (`invoice_ids`, of the
+    period and range). Their ids lead the join: the drafts were written in this transaction, so
+    the planner's statistics of `tenant_invoices` may not know them yet (a sibling shard's
+    statistics, or none), and a plan built on "no such rows" can take minutes."""
     q, i, ln = deployment_quotes, tenant_invoices, tenant_invoice_lines
     line_no = sa.func.row_number().over(partition_by=q.c.tenant_id,
                                         order_by=(q.c.deployment_id, q.c.window_start, q.c.subscription_id, q.c.line_no))
     src = (sa.select(i.c.id, line_no, q.c.kind, q.c.deployment_id, q.c.subscription_id, q.c.resource_kind,
                      q.c.meter, q.c.description, q.c.quantity, q.c.unit_price_cents, q.c.amount_cents)
            .join(i, sa.and_(i.c.tenant_id == q.c.tenant_id, i.c.period_start == q.c.period_start))
-           .where(q.c.period_start == period.start, i.c.status.in_(RECOMPUTABLE), *tenant_range.where(q.c.tenant_id),
-                  *tenant_range.where(i.c.tenant_id),
-                  ~sa.exists().where(ln.c.invoice_id == i.c.id)))
+           .where(i.c.id.in_(invoice_ids), q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id)))
     return sa.insert(ln).from_select(
         ["invoice_id", "line_no", "kind", "deployment_id", "subscription_id", "resource_kind", "meter",
          "description", "quantity", "unit_price_cents", "amount_cents"], src)
@@ -189,7 +190,7 @@ def write_drafts(conn: sa.Connection, period: Period, tenant_range: TenantRange,
     if redo_rows:
         _recompute(conn, redo_rows)
     if ids:
-        done.lines_written += conn.execute(_copy_quote_lines(period, tenant_range)).rowcount
+        done.lines_written += conn.execute(_copy_quote_lines(period, tenant_range, sorted(ids.values()))).rowcount
         tax_lines = [_tax_line(ids[tenant], n + 1, t) for tenant, (t, n) in totals.items()
                      if tenant in ids and t.tax_line]
         bulk_insert(conn, tenant_invoice_lines, tax_lines, _TAX_LINE_COLUMNS)

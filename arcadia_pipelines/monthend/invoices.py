@@ -23,7 +23,6 @@ from arcadia_pipelines.billing.periods import Period
 from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.invoicing.drafts import DraftsWritten, write_drafts
 from arcadia_pipelines.invoicing.events import append_month_end_events
-from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.reads import BATCH_TENANTS, TenantRange, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, tenant_invoice_lines, tenant_invoices, tenants
 
@@ -31,6 +30,7 @@ from .billing_errors_store import errors_by_tenant, period_errors, replace_error
 from .progress import stage_progress
 from .shards import WHOLE_MONTH, Shard
 from .stage import month_end_stage
+from .statistics import refresh
 
 
 @dataclass
@@ -75,9 +75,7 @@ def write_invoices(engine: sa.Engine, period: Period, force: bool = False,
             progress.advance(BATCH_TENANTS)
         replace_errors(conn, period, "invoices", result.errors, shard.tenants)
         if result.lines_written:
-            i = tenant_invoices
-            dialect_of(conn).refresh_statistics(conn, i.c.id, i.c.period_start, i.c.tenant_id, i.c.status,
-                                                tenant_invoice_lines.c.invoice_id, unless_busy=shard.has_siblings)
+            refresh(conn, tenant_invoices, tenant_invoice_lines, unless_busy=shard.has_siblings)
         if result.created or result.recomputed:  # last: it holds the events feed's lock until commit
             append_month_end_events(conn, period.start, run.now, shard.tenants)
         progress.finish()

@@ -26,13 +26,13 @@ from arcadia_pipelines.billing.pricebook import PriceBook
 from arcadia_pipelines.billing.quote import QuoteLine, SubscriptionQuote, SubscriptionTerms, quote_subscription
 from arcadia_pipelines.warehouse.reads import TenantRange, billed_terms, load_price_book, tenant_ranges
 from arcadia_pipelines.warehouse.schema import deployment_quotes, deployment_usage
-from arcadia_pipelines.warehouse.dialect import dialect_of
 from arcadia_pipelines.warehouse.sqlfuncs import bulk_insert_encoded, row_encoder
 
 from .billing_errors_store import failed_tenants, replace_errors
 from .progress import stage_progress
 from .shards import WHOLE_MONTH, Shard
 from .stage import StageResult, month_end_stage
+from .statistics import refresh
 from .write_behind import WriteBehind
 
 
@@ -203,7 +203,6 @@ def write_quotes(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) 
                 result.rows += len(rows)
                 progress.advance(QUOTE_BATCH_TENANTS)
         replace_errors(conn, period, "quotes", result.errors, shard.tenants)
-        dialect_of(conn).refresh_statistics(conn, q.c.period_start, q.c.tenant_id, q.c.subscription_id,
-                                           unless_busy=shard.has_siblings)
+        refresh(conn, q, unless_busy=shard.has_siblings)
         progress.finish()
     return result

@@ -43,6 +43,7 @@ from .billing_errors_store import replace_errors
 from .shards import WHOLE_MONTH, Shard
 from .progress import stage_progress
 from .stage import StageResult, month_end_stage
+from .statistics import refresh
 
 HOUR_US = 3_600_000_000
 METER_OF_KIND = {kind: meter for meter, kind in METER_RESOURCE_KINDS.items()}
@@ -321,9 +322,7 @@ def write_usage(engine: sa.Engine, period: Period, shard: Shard = WHOLE_MONTH) -
             for batch in tenant_ranges(conn, within=tenant_range):
                 _insert_from_python(conn, period, batch, result, skip)
                 progress.advance(BATCH_TENANTS)
-        u = deployment_usage
-        dialect.refresh_statistics(conn, u.c.period_start, u.c.tenant_id, u.c.subscription_id,
-                                   unless_busy=shard.has_siblings)
+        refresh(conn, deployment_usage, unless_busy=shard.has_siblings)
         progress.finish()
     return result
 
@@ -342,8 +341,7 @@ def _insert_in_database(conn: sa.Connection, period: Period, tenant_range: Tenan
     # Python's sqlite3 reports no row count (-1) for a statement that starts with WITH; SQLite does.
     result.evidence_rows = written if written >= 0 else conn.scalar(sa.select(sa.func.changes()))
     # the sums below, and the checks after the stage, plan on the month's evidence, not on none
-    dialect.refresh_statistics(conn, ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id,
-                               unless_busy=has_siblings)
+    refresh(conn, ev, unless_busy=has_siblings)
     quantity = dialect.whole_number(ev.c.quantity)
     keys = (ev.c.period_start, ev.c.subscription_id, ev.c.meter, ev.c.tenant_id, ev.c.deployment_id,
             ev.c.resource_kind)

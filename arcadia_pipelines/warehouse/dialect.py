@@ -133,7 +133,7 @@ class PostgreSQL(Dialect):
         milliseconds (a sample of at most 30,000 rows per table). ANALYZE holds its table's lock
         to the end of the transaction, so a shard analyzing a table its sibling shard has just
         analyzed would wait for that whole shard to commit (5.8 s at 100k tenants in two shards):
-        `unless_busy` skips the table instead (SKIP_LOCKED), and the sibling's statistics serve."""
+        `unless_busy` skips the table instead (SKIP_LOCKED); monthend/statistics.py settles them after."""
         quote = conn.dialect.identifier_preparer
         by_table: dict[sa.Table, list[str]] = {}
         for column in columns:

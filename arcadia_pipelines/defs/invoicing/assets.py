@@ -18,6 +18,7 @@ from arcadia_pipelines.monthend.invoices import write_invoices
 from arcadia_pipelines.monthend.metering_gaps import describe_gaps, stale_open_intervals
 from arcadia_pipelines.monthend.quotes import write_quotes
 from arcadia_pipelines.monthend.shards import Shard
+from arcadia_pipelines.monthend.statistics import settle_statistics
 from arcadia_pipelines.monthend.usage import write_usage
 
 from ..metadata import markdown_table, names, report_each_month, table_metadata
@@ -55,8 +56,15 @@ def write_usage_shard(context: dg.OpExecutionContext, warehouse: WarehouseResour
         "by_meter": dict(r.by_meter)})
 
 
+def _settle(warehouse: WarehouseResource, stage: str, shards: list[dict]) -> None:
+    """Shards may each have skipped a table their sibling was refreshing: the next stage plans on all of it."""
+    if len(shards) > 1:
+        settle_statistics(warehouse.engine, stage)
+
+
 @dg.op(out=dg.Out(dg.Nothing))
 def report_usage(context: dg.AssetExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
+    _settle(warehouse, "deployment_usage", shards)
     months, report = per_month(shards), {}
     with warehouse.engine.connect() as conn:
         for period in periods(context):
@@ -92,7 +100,8 @@ def write_quotes_shard(context: dg.OpExecutionContext, warehouse: WarehouseResou
 
 
 @dg.op(out=dg.Out(dg.Nothing))
-def report_quotes(context: dg.AssetExecutionContext, shards: list[dict]) -> None:
+def report_quotes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
+    _settle(warehouse, "deployment_quotes", shards)
     months = per_month(shards)
     report_each_month(context, {period: {
         "dagster/row_count": total["rows"], "tenants": total["tenants"], "bad_input": total["bad_input"],
@@ -155,6 +164,7 @@ def _failure_metadata(report: dict, metadata: dict) -> dict:
 
 @dg.op(out=dg.Out(dg.Nothing))
 def report_invoices(context: dg.AssetExecutionContext, warehouse: WarehouseResource, shards: list[dict]) -> None:
+    _settle(warehouse, "tenant_invoices", shards)
     months, report, metadata = per_month(shards), invoice_report(warehouse.engine, periods(context)), {}
     for period, month in report.items():
         total = months[period.key]
