@@ -163,6 +163,12 @@ def goals(cases: list[Case]) -> list[str]:
     for c in (c for c in cases if c.floor and c.output_ratio and c.tenants == 10_000 and c.shards == 1):
         out.append(_goal(f"{c.backend} {c.shape} 10k H={c.history} marginal <= 1.5x output floor", c.output_ratio <= 1.5,
                          f"{c.output_ratio:.2f}x"))
+    for c in (c for c in cases if c.floor and c.output_ratio and c.tenants in (100_000, 1_000_000) and c.shards == 2):
+        out.append(_goal(f"{c.backend} {c.shape} {c.tenants:,} H={c.history} K=2 marginal <= 1.5x output floor",
+                         c.output_ratio <= 1.5, f"{c.output_ratio:.2f}x"))
+    for c in (c for c in cases if c.tenants == 1):
+        out.append(_goal(f"{c.backend} one-tenant month end to end <= 2.0 s (a fresh DAGSTER_HOME)",
+                         c.rollup.seconds <= 2.0, f"{c.rollup.seconds:.2f} s"))
     for (backend, n, history, shards), lite in sorted(at.items()):
         pg = at.get(("postgresql", n, history, shards))
         if backend == "sqlite" and pg:

@@ -96,21 +96,29 @@ def _recompute(conn: sa.Connection, rows: list[dict]) -> None:
     staged.drop(conn)
 
 
-def _copy_quote_lines(period: Period, tenant_range: TenantRange, invoice_ids: list[int]) -> sa.Insert:
-    """Quote lines become the lines of the drafts just created or recomputed (`invoice_ids`, of the
-    period and range). Their ids lead the join: the drafts were written in this transaction, so
-    the planner's statistics of `tenant_invoices` may not know them yet (a sibling shard's
-    statistics, or none), and a plan built on "no such rows" can take minutes."""
-    q, i, ln = deployment_quotes, tenant_invoices, tenant_invoice_lines
+def _copy_quote_lines(conn: sa.Connection, period: Period, tenant_range: TenantRange, ids: dict[str, int]) -> int:
+    """Quote lines become the lines of the drafts just created or recomputed (`ids`: tenant id ->
+    invoice id, of the period and range); the number of lines written. The quotes are joined to a
+    staged copy of `ids`, not to `tenant_invoices`: those drafts were written in this transaction,
+    and that table's planner statistics may not know them yet (none, or a sibling shard's), on
+    which a plan can take minutes."""
+    i = tenant_invoices
+    staged = sa.Table("invoices_lined", sa.MetaData(), sa.Column("tenant_id", i.c.tenant_id.type, primary_key=True),
+                      sa.Column("invoice_id", i.c.id.type), prefixes=["TEMPORARY"])
+    staged.create(conn)
+    bulk_insert(conn, staged, [{"tenant_id": t, "invoice_id": n} for t, n in ids.items()])
+    q, ln = deployment_quotes, tenant_invoice_lines
     line_no = sa.func.row_number().over(partition_by=q.c.tenant_id,
                                         order_by=(q.c.deployment_id, q.c.window_start, q.c.subscription_id, q.c.line_no))
-    src = (sa.select(i.c.id, line_no, q.c.kind, q.c.deployment_id, q.c.subscription_id, q.c.resource_kind,
+    src = (sa.select(staged.c.invoice_id, line_no, q.c.kind, q.c.deployment_id, q.c.subscription_id, q.c.resource_kind,
                      q.c.meter, q.c.description, q.c.quantity, q.c.unit_price_cents, q.c.amount_cents)
-           .join(i, sa.and_(i.c.tenant_id == q.c.tenant_id, i.c.period_start == q.c.period_start))
-           .where(i.c.id.in_(invoice_ids), q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id)))
-    return sa.insert(ln).from_select(
+           .join(staged, staged.c.tenant_id == q.c.tenant_id)
+           .where(q.c.period_start == period.start, *tenant_range.where(q.c.tenant_id)))
+    written = conn.execute(sa.insert(ln).from_select(
         ["invoice_id", "line_no", "kind", "deployment_id", "subscription_id", "resource_kind", "meter",
-         "description", "quantity", "unit_price_cents", "amount_cents"], src)
+         "description", "quantity", "unit_price_cents", "amount_cents"], src)).rowcount
+    staged.drop(conn)
+    return written
 
 
 _TAX_LINE_COLUMNS = ("invoice_id", "line_no", "kind", "description", "quantity", "unit_price_cents", "amount_cents")
@@ -190,7 +198,7 @@ def write_drafts(conn: sa.Connection, period: Period, tenant_range: TenantRange,
     if redo_rows:
         _recompute(conn, redo_rows)
     if ids:
-        done.lines_written += conn.execute(_copy_quote_lines(period, tenant_range, sorted(ids.values()))).rowcount
+        done.lines_written += _copy_quote_lines(conn, period, tenant_range, ids)
         tax_lines = [_tax_line(ids[tenant], n + 1, t) for tenant, (t, n) in totals.items()
                      if tenant in ids and t.tax_line]
         bulk_insert(conn, tenant_invoice_lines, tax_lines, _TAX_LINE_COLUMNS)
