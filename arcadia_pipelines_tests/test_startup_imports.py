@@ -19,8 +19,7 @@ def test_loading_the_definitions_and_the_cli_leaves_heavy_libraries_unimported()
              "import arcadia_pipelines.cli as cli, arcadia_pipelines.definitions, arcadia_pipelines.dagster_runs.launch\n"
              "cli.build_parser()\n"
              "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n")
-    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                check=True).stdout.split())
+    loaded = _top_level_modules(probe)
     assert "dagster" in loaded
     assert loaded & ONLY_WHERE_USED == set()
 
@@ -56,7 +55,11 @@ def test_the_cli_help_imports_neither_dagster_nor_the_database_libraries():
              "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
              "    main(['webhooks', 'add', '--help'])\n"
              "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n")
-    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                check=True).stdout.split())
+    loaded = _top_level_modules(probe)
     assert "arcadia_pipelines" in loaded
     assert loaded & {"dagster", "sqlalchemy", "alembic", "cryptography"} == set()
+
+
+def _top_level_modules(probe: str) -> set[str]:
+    """The top-level modules `probe` (a program printing them) finds imported, in a fresh Python."""
+    return set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split())

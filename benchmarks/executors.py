@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -44,15 +45,7 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER = os.environ.get("ARCADIA_BENCH_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 EXECUTORS = ("multiprocess", "celery")
 RUN_TIMEOUT = 900  # seconds; a stuck run fails the comparison instead of holding the machine
-INSTANCE_YAML = """storage:
-  custom:
-    module: arcadia_pipelines.instance_storage
-    class: PostgresStorage
-    config:
-      postgres_url: {env: DAGSTER_POSTGRES_URL}
-telemetry:
-  enabled: false
-"""
+PRODUCTION_INSTANCE = ROOT / "dagster.yaml"  # the shipped PostgreSQL instance (DAGSTER_POSTGRES_URL)
 
 
 @dataclass(frozen=True)
@@ -168,7 +161,7 @@ def compare(template_url: str, shards: int, pairs: int, home: Path) -> list[Run]
     runs: list[Run] = []
     with ExitStack() as stack:
         instance_url = stack.enter_context(warehouse("postgresql", home, "exec_instance"))
-        (home / "dagster.yaml").write_text(INSTANCE_YAML)
+        shutil.copy(PRODUCTION_INSTANCE, home / "dagster.yaml")
         env = {**os.environ, "DAGSTER_HOME": str(home), "DAGSTER_POSTGRES_URL": instance_url,
                "ARCADIA_WAREHOUSE_URL": url, "ARCADIA_STEP_EXECUTOR": "celery",
                "ARCADIA_CELERY_BROKER_URL": BROKER, "ARCADIA_CELERY_QUEUE": f"arcadia-bench-{uuid.uuid4().hex[:8]}"}

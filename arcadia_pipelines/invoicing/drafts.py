@@ -64,11 +64,12 @@ def held_back(period: Period, tenants: sa.Select) -> sa.Select:
                                           i.c.tenant_id.in_(tenants))
 
 
-def _stage(conn: sa.Connection, name: str, rows: list[dict]) -> sa.Table:
-    """A temporary table holding `rows` (invoice columns; `invoice_id` is an invoice's id)."""
+def _stage(conn: sa.Connection, name: str, rows: list[dict], key: str | None = None) -> sa.Table:
+    """A temporary table holding `rows` (invoice columns; `invoice_id` is an invoice's id), with
+    column `key` as its primary key if given (for a join that looks rows up by it)."""
     i = tenant_invoices
-    staged = sa.Table(name, sa.MetaData(), *(sa.Column(k, (i.c[k] if k in i.c else i.c.id).type) for k in rows[0]),
-                      prefixes=["TEMPORARY"])
+    staged = sa.Table(name, sa.MetaData(), *(sa.Column(k, (i.c[k] if k in i.c else i.c.id).type, primary_key=k == key)
+                                             for k in rows[0]), prefixes=["TEMPORARY"])
     staged.create(conn)
     bulk_insert(conn, staged, rows)
     return staged
@@ -102,11 +103,7 @@ def _copy_quote_lines(conn: sa.Connection, period: Period, tenant_range: TenantR
     staged copy of `ids`, not to `tenant_invoices`: those drafts were written in this transaction,
     and that table's planner statistics may not know them yet (none, or a sibling shard's), on
     which a plan can take minutes."""
-    i = tenant_invoices
-    staged = sa.Table("invoices_lined", sa.MetaData(), sa.Column("tenant_id", i.c.tenant_id.type, primary_key=True),
-                      sa.Column("invoice_id", i.c.id.type), prefixes=["TEMPORARY"])
-    staged.create(conn)
-    bulk_insert(conn, staged, [{"tenant_id": t, "invoice_id": n} for t, n in ids.items()])
+    staged = _stage(conn, "invoices_lined", [{"tenant_id": t, "invoice_id": n} for t, n in ids.items()], key="tenant_id")
     q, ln = deployment_quotes, tenant_invoice_lines
     line_no = sa.func.row_number().over(partition_by=q.c.tenant_id,
                                         order_by=(q.c.deployment_id, q.c.window_start, q.c.subscription_id, q.c.line_no))

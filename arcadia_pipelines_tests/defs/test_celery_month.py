@@ -6,6 +6,7 @@ process dies with it, the run marked failed and re-executed from failure complet
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,15 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 BROKER = os.environ.get("ARCADIA_TEST_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 STAGES = ("deployment_usage", "deployment_quotes", "tenant_invoices")
-INSTANCE_YAML = """storage:
-  custom:
-    module: arcadia_pipelines.instance_storage
-    class: PostgresStorage
-    config:
-      postgres_url: {env: DAGSTER_POSTGRES_URL}
-telemetry:
-  enabled: false
-"""
+PRODUCTION_INSTANCE = ROOT / "dagster.yaml"  # the shipped PostgreSQL instance (DAGSTER_POSTGRES_URL)
 
 
 @pytest.fixture
@@ -72,7 +65,7 @@ def month(empty_pg_url, monkeypatch):
 @pytest.fixture
 def celery_env(broker, pg_admin, empty_pg_url, tmp_path, monkeypatch):
     """The run's and the workers' environment: a PostgreSQL Dagster instance (this test reads it too)."""
-    (tmp_path / "dagster.yaml").write_text(INSTANCE_YAML)
+    shutil.copy(PRODUCTION_INSTANCE, tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_POSTGRES_URL", pg_admin("instance"))
     return {**os.environ, "DAGSTER_HOME": str(tmp_path),
             "ARCADIA_WAREHOUSE_URL": empty_pg_url, "ARCADIA_STEP_EXECUTOR": "celery",
